@@ -1,0 +1,7 @@
+//! Engine scenario tests: a tiny in-memory harness that delivers messages in order, plus
+//! single-input tests that assert exact outputs.
+
+mod cluster;
+mod elections;
+mod reads;
+mod replication;
