@@ -6,6 +6,7 @@
 //! simulator in `parliament-tests` replay any run exactly from its seed.
 
 pub mod engine;
+pub mod state;
 pub mod types;
 
 pub use types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
