@@ -1,0 +1,60 @@
+//! `spec.tls`: how sidecars secure the peer protocol.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Mutual TLS between sidecars. The certificate Secret holds `tls.crt`, `tls.key` and
+/// `ca.crt`; every peer must present a certificate signed by that CA.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [
+    {
+        "rule": "self.mode != 'files' || has(self.secretName)",
+        "message": "mode files reads certificates from a Secret you provide: set secretName",
+        "fieldPath": ".secretName",
+    },
+    {
+        "rule": "self.mode != 'disabled' || !has(self.secretName)",
+        "message": "secretName is unused when mode is disabled: remove it, or choose files or generated",
+        "fieldPath": ".secretName",
+    },
+]))]
+pub struct Tls {
+    /// disabled: plaintext peer traffic (only for trusted test networks). files: the sidecars
+    /// read the certificate, key and CA mounted from secretName, which you manage (for example
+    /// with cert-manager). generated: the operator creates a CA and the certificate Secret and
+    /// renews them.
+    #[serde(default)]
+    pub mode: TlsMode,
+    /// Name of the Secret in the Parliament's namespace holding tls.crt, tls.key and ca.crt.
+    /// Required when mode is files; when mode is generated it defaults to the Parliament's
+    /// name followed by -tls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 253))]
+    pub secret_name: Option<String>,
+}
+
+/// Where the sidecars' peer certificates come from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum TlsMode {
+    /// Plaintext; only for trusted test networks.
+    Disabled,
+    /// Certificates from a Secret the user manages.
+    Files,
+    /// Certificates the operator generates and renews.
+    #[default]
+    Generated,
+}
+
+impl TlsMode {
+    /// The spelling used in the spec.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::Disabled => "disabled",
+            TlsMode::Files => "files",
+            TlsMode::Generated => "generated",
+        }
+    }
+}
