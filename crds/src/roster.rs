@@ -96,3 +96,76 @@ impl Roster {
         self.districts.iter().flat_map(|d| d.members.iter())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(id: u64, pod: &str, district: &str) -> RosterMember {
+        RosterMember {
+            id,
+            pod: pod.to_owned(),
+            uid: format!("uid-{pod}"),
+            district: district.to_owned(),
+            ip: Some(format!("10.0.0.{id}")),
+            dns: None,
+        }
+    }
+
+    fn roster() -> Roster {
+        Roster {
+            revision: 7,
+            generation: 2,
+            peer_port: 7400,
+            districts: vec![
+                RosterDistrict {
+                    name: "east".to_owned(),
+                    members: vec![member(1, "web-0", "east"), member(2, "web-1", "east")],
+                    bootstrap_representative: Some("web-0".to_owned()),
+                },
+                RosterDistrict {
+                    name: "west".to_owned(),
+                    members: vec![member(3, "web-2", "west")],
+                    bootstrap_representative: None,
+                },
+            ],
+            bootstrap_prime_minister: Some("web-0".to_owned()),
+        }
+    }
+
+    #[test]
+    fn roster_survives_the_config_map() {
+        let roster = roster();
+        let json = roster.to_json().expect("serialises");
+        assert!(
+            json.contains("\"peerPort\": 7400"),
+            "camelCase keys: {json}"
+        );
+        assert!(
+            !json.contains("\"dns\""),
+            "absent fields are left out: {json}"
+        );
+        assert_eq!(Roster::from_json(&json).expect("reads back"), roster);
+    }
+
+    #[test]
+    fn members_are_found_by_pod_name() {
+        let roster = roster();
+        let (district, member) = roster.member("web-2").expect("web-2 is a member");
+        assert_eq!((district.name.as_str(), member.id), ("west", 3));
+        assert!(roster.member("web-9").is_none());
+        let ids: Vec<u64> = roster.members().map(|m| m.id).collect();
+        assert_eq!(ids, [1, 2, 3]);
+    }
+
+    #[test]
+    fn a_malformed_roster_is_an_error_not_a_panic() {
+        let error = Roster::from_json(r#"{"revision": "seven"}"#).expect_err("not a roster");
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot read or write the roster"),
+            "{error}"
+        );
+    }
+}
