@@ -34,6 +34,23 @@ pub struct Tls {
     pub secret_name: Option<String>,
 }
 
+impl Tls {
+    /// The Secret the sidecars read their certificates from, for the Parliament named
+    /// `parliament`: secretName when set, else `<parliament>-tls` in generated mode, and
+    /// none when TLS is disabled.
+    #[must_use]
+    pub fn secret_name_for(&self, parliament: &str) -> Option<String> {
+        match self.mode {
+            TlsMode::Disabled => None,
+            TlsMode::Files | TlsMode::Generated => Some(
+                self.secret_name
+                    .clone()
+                    .unwrap_or_else(|| format!("{parliament}-tls")),
+            ),
+        }
+    }
+}
+
 /// Where the sidecars' peer certificates come from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -55,6 +72,28 @@ impl TlsMode {
             TlsMode::Disabled => "disabled",
             TlsMode::Files => "files",
             TlsMode::Generated => "generated",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_name_defaults_only_when_generated() {
+        let named = |mode, secret_name: Option<&str>| Tls {
+            mode,
+            secret_name: secret_name.map(str::to_owned),
+        };
+        let cases = [
+            (named(TlsMode::Generated, None), Some("web-tls")),
+            (named(TlsMode::Generated, Some("peers")), Some("peers")),
+            (named(TlsMode::Files, Some("peers")), Some("peers")),
+            (named(TlsMode::Disabled, None), None),
+        ];
+        for (tls, want) in cases {
+            assert_eq!(tls.secret_name_for("web").as_deref(), want, "{tls:?}");
         }
     }
 }
