@@ -31,6 +31,11 @@ fn the_crd_is_a_valid_kubernetes_object() {
         .join("..")
         .join(CRD_PATH);
     let Some((ok, output)) = kubernetes_validate(&crd) else {
+        // CI installs the tool and sets PARLIAMENT_REQUIRE_TOOLS; there a skip is a failure.
+        assert!(
+            std::env::var_os("PARLIAMENT_REQUIRE_TOOLS").is_none(),
+            "kubernetes-validate is required (PARLIAMENT_REQUIRE_TOOLS is set) but not installed"
+        );
         eprintln!(
             "SKIPPED: kubernetes-validate is not installed (pip install kubernetes-validate)"
         );
