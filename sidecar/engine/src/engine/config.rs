@@ -35,6 +35,8 @@ pub struct Config {
     /// Most entries proposed but not yet committed; proposals beyond it are refused
     /// (back-pressure) rather than growing memory without bound.
     pub max_uncommitted_entries: usize,
+    /// Most bytes of snapshot image in one `InstallSnapshot` chunk.
+    pub snapshot_chunk_bytes: usize,
     /// Run a pre-vote ("motion of no confidence") before bumping the term.
     pub pre_vote: bool,
     /// A leader that has not heard from a quorum for an election timeout steps down
@@ -61,6 +63,7 @@ impl Config {
             max_append_bytes: 1 << 20,
             max_inflight: 8,
             max_uncommitted_entries: 100_000,
+            snapshot_chunk_bytes: 1 << 20,
             pre_vote: true,
             check_quorum: true,
             seed: id.0,
@@ -115,6 +118,7 @@ impl Config {
             ("max_append_bytes", self.max_append_bytes),
             ("max_inflight", self.max_inflight),
             ("max_uncommitted_entries", self.max_uncommitted_entries),
+            ("snapshot_chunk_bytes", self.snapshot_chunk_bytes),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {

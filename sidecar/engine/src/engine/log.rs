@@ -32,20 +32,76 @@ pub(crate) enum Mismatch {
 
 impl Default for Log {
     fn default() -> Log {
-        Log::restore(Vec::new(), LogIndex(0))
+        Log::restore_after(LogIndex(0), Term(0), Vec::new(), LogIndex(0))
     }
 }
 
 impl Log {
     /// A log restored from persisted, contiguous entries starting at index 1.
+    #[cfg(test)]
     pub(crate) fn restore(entries: Vec<Entry>, commit: LogIndex) -> Log {
-        let last = entries.last().map_or(LogIndex(0), |e| e.index);
+        Log::restore_after(LogIndex(0), Term(0), entries, commit)
+    }
+
+    /// A log restored after a snapshot at `(offset_index, offset_term)`, from persisted,
+    /// contiguous entries starting at `offset_index + 1`. Everything through the offset
+    /// is committed.
+    pub(crate) fn restore_after(
+        offset_index: LogIndex,
+        offset_term: Term,
+        entries: Vec<Entry>,
+        commit: LogIndex,
+    ) -> Log {
+        let last = entries.last().map_or(offset_index, |e| e.index);
         Log {
-            offset_index: LogIndex(0),
-            offset_term: Term(0),
+            offset_index,
+            offset_term,
             entries,
             unstable_from: last.next(),
-            commit: commit.min(last),
+            commit: commit.min(last).max(offset_index),
+        }
+    }
+
+    /// The index of the last compacted entry (0 when nothing is compacted): the index
+    /// of the snapshot the log continues.
+    #[must_use]
+    pub fn offset_index(&self) -> LogIndex {
+        self.offset_index
+    }
+
+    /// Drops every entry through `index`, remembering its term. The caller guarantees
+    /// `index` is committed and held (or already compacted, which is a no-op).
+    pub(crate) fn compact_to(&mut self, index: LogIndex) {
+        if index <= self.offset_index {
+            return;
+        }
+        let Some(term) = self.term_at(index) else {
+            return;
+        };
+        debug_assert!(index <= self.commit, "compacting uncommitted entry {index}");
+        let drop = self.pos(index).map_or(0, |p| p + 1).min(self.entries.len());
+        self.entries.drain(..drop);
+        self.offset_index = index;
+        self.offset_term = term;
+        // Entries not yet handed out for persistence that the snapshot covers are now
+        // in the snapshot, which is persisted with (before) the rest.
+        self.unstable_from = self.unstable_from.max(index.next());
+    }
+
+    /// Installs a snapshot at `(index, term)` received from the leader (Raft §7): if the
+    /// log holds that entry with that term, the suffix after it is kept (it matches the
+    /// leader's log, by log matching); otherwise the whole log is discarded. Either way
+    /// everything through `index` is committed and compacted.
+    pub(crate) fn install_snapshot(&mut self, index: LogIndex, term: Term) {
+        if self.term_at(index) == Some(term) && index >= self.offset_index {
+            self.commit = self.commit.max(index);
+            self.compact_to(index);
+        } else {
+            self.entries.clear();
+            self.offset_index = index;
+            self.offset_term = term;
+            self.commit = index;
+            self.unstable_from = index.next();
         }
     }
 

@@ -1,6 +1,8 @@
 //! Messages between replicas of one group.
 
-use crate::engine::Entry;
+use bytes::Bytes;
+
+use crate::engine::{Entry, SnapshotMeta};
 use crate::types::{GroupId, LogIndex, NodeId, Term};
 
 /// A message from one replica to another of the same group.
@@ -83,6 +85,32 @@ pub enum MessageBody {
     },
     /// "Campaign now": sent by a leader to the member it transfers leadership to.
     TimeoutNow,
+    /// One chunk of the leader's snapshot, for a follower that needs entries the leader
+    /// has compacted (docs/protocol.md#snapshots).
+    InstallSnapshot {
+        /// The log position the whole image covers.
+        meta: SnapshotMeta,
+        /// Where `data` starts in the image.
+        offset: u64,
+        /// The chunk (at most `Config::snapshot_chunk_bytes`).
+        data: Bytes,
+        /// Set on the chunk that ends the image.
+        done: bool,
+        /// The leader's heartbeat round, echoed back like an append's.
+        round: u64,
+    },
+    /// Answer to a snapshot chunk.
+    InstallSnapshotResponse {
+        /// The snapshot the answer is about.
+        meta: SnapshotMeta,
+        /// Bytes of the image the follower holds: the leader sends from here next.
+        received: u64,
+        /// The follower's log now matches the leader's through `meta.index` (it installed
+        /// the snapshot, or its commit index already covered it).
+        done: bool,
+        /// The round echoed from the chunk.
+        round: u64,
+    },
 }
 
 impl MessageBody {
@@ -97,6 +125,8 @@ impl MessageBody {
             MessageBody::Append { .. } => "append",
             MessageBody::AppendResponse { .. } => "append_response",
             MessageBody::TimeoutNow => "timeout_now",
+            MessageBody::InstallSnapshot { .. } => "install_snapshot",
+            MessageBody::InstallSnapshotResponse { .. } => "install_snapshot_response",
         }
     }
 }

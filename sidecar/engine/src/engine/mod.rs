@@ -6,7 +6,8 @@
 //!
 //! # Using a replica
 //! Feed inputs: [`Replica::tick`], [`Replica::step`], [`Replica::propose`],
-//! [`Replica::read`], [`Replica::transfer_leadership`]. Then drain outputs with
+//! [`Replica::read`], [`Replica::transfer_leadership`], and [`Replica::compact`] after
+//! the shell has snapshotted its state machine. Then drain outputs with
 //! [`Replica::take_ready`] and act on the [`Ready`] in its documented order:
 //! **persist, then send, then apply, then answer reads.**
 
@@ -20,6 +21,7 @@ mod quorum;
 mod read;
 mod ready;
 mod replica;
+mod snapshot;
 
 pub use config::{Config, ConfigError};
 pub use entry::{Entry, Payload};
@@ -29,6 +31,7 @@ pub use quorum::QuorumSystem;
 pub use read::{ReadId, ReadLevel};
 pub use ready::{HardState, Persisted, ReadOutcome, Ready, RoleChange};
 pub use replica::{Rejected, Replica, Role, Status};
+pub use snapshot::{CompactError, Snapshot, SnapshotMeta};
 
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 
+use crate::engine::SnapshotMeta;
 use crate::types::{LogIndex, Time};
 
 /// Replication state of one follower, kept by the leader (raft-rs `Progress`).
@@ -26,6 +27,20 @@ pub(crate) struct Progress {
     pub(crate) acked_at: Option<Time>,
     /// The highest commit index sent to this follower.
     pub(crate) commit_sent: LogIndex,
+    /// In Snapshot mode: the transfer under way.
+    pub(crate) snapshot: Option<SnapshotSend>,
+}
+
+/// A snapshot transfer to one follower: one chunk outstanding at a time, resumed from
+/// the offset the follower last acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SnapshotSend {
+    /// The snapshot being sent.
+    pub(crate) meta: SnapshotMeta,
+    /// Bytes the follower said it holds: the next chunk starts here.
+    pub(crate) acked: u64,
+    /// A chunk is outstanding; wait for its answer or the next heartbeat round.
+    pub(crate) sent: bool,
 }
 
 /// How a leader sends to a follower.
@@ -35,6 +50,8 @@ pub(crate) enum Mode {
     Probe,
     /// Stream appends optimistically, up to `max_inflight` at once.
     Replicate,
+    /// The follower needs entries this leader has compacted: send the snapshot.
+    Snapshot,
 }
 
 impl Progress {
@@ -49,7 +66,31 @@ impl Progress {
             acked_round: 0,
             acked_at: None,
             commit_sent: LogIndex(0),
+            snapshot: None,
         }
+    }
+
+    /// Starts (or restarts, for a newer snapshot) a snapshot transfer.
+    pub(crate) fn start_snapshot(&mut self, meta: SnapshotMeta) {
+        self.mode = Mode::Snapshot;
+        self.inflight.clear();
+        self.probe_sent = false;
+        self.snapshot = Some(SnapshotSend {
+            meta,
+            acked: 0,
+            sent: false,
+        });
+    }
+
+    /// The follower holds the leader's log through `index` (it installed the snapshot
+    /// at `index`, or already had it): probe from there.
+    pub(crate) fn on_snapshot_done(&mut self, index: LogIndex) {
+        self.match_index = self.match_index.max(index);
+        self.next_index = self.match_index.next();
+        self.mode = Mode::Probe;
+        self.probe_sent = false;
+        self.inflight.clear();
+        self.snapshot = None;
     }
 
     /// Whether the follower could be told a higher commit index than it was.
@@ -62,11 +103,19 @@ impl Progress {
         match self.mode {
             Mode::Probe => self.probe_sent,
             Mode::Replicate => self.inflight.len() >= max_inflight,
+            Mode::Snapshot => true,
         }
     }
 
     /// Records a successful append through `index`. Returns whether it was news.
     pub(crate) fn on_success(&mut self, index: LogIndex) -> bool {
+        if self.mode == Mode::Snapshot {
+            // A heartbeat's answer during a transfer proves a match only at `index`; the
+            // transfer goes on until the follower reports it installed the snapshot.
+            let news = index > self.match_index;
+            self.match_index = self.match_index.max(index);
+            return news;
+        }
         let news = index > self.match_index;
         if news {
             self.match_index = index;
@@ -92,6 +141,7 @@ impl Progress {
         match self.mode {
             Mode::Replicate if rejected <= self.match_index => return false,
             Mode::Probe if rejected != self.next_index.prev() => return false,
+            Mode::Snapshot => return false, // the transfer decides where to resume
             _ => {}
         }
         self.mode = Mode::Probe;
@@ -111,6 +161,7 @@ impl Progress {
                 self.next_index = last.next();
                 self.inflight.push_back((last, round));
             }
+            Mode::Snapshot => {}
         }
     }
 

@@ -1,6 +1,6 @@
 //! What a replica asks its shell to do: the output side of the sans-IO contract.
 
-use crate::engine::{Entry, Message, ReadId, Rejected, Role};
+use crate::engine::{Entry, Message, ReadId, Rejected, Role, Snapshot};
 use crate::types::{FencingToken, LogIndex, NodeId, Term};
 
 /// The state a replica must find again after a crash (Raft's "persistent state").
@@ -15,13 +15,23 @@ pub struct HardState {
     pub commit: LogIndex,
 }
 
-/// Everything a restarting replica needs: its hard state and its durable log.
+/// Everything a restarting replica needs: its hard state, its newest snapshot and its
+/// durable log.
+///
+/// With a snapshot at `(i, t)`, the replica restarts with its log's offset at `i` (entries
+/// through `i` are compacted) and its applied index at `i`: the shell restores its state
+/// machine from `snapshot.data` itself before applying the entries the first `Ready`
+/// hands out (they start at `i + 1`). Partly received snapshots are never persisted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Persisted {
     /// The last persisted hard state.
     pub hard_state: HardState,
-    /// The durable log, contiguous from index 1.
+    /// The durable log, contiguous: from index 1 without a snapshot, otherwise starting
+    /// at or below `snapshot.meta.index + 1` (entries through the snapshot are dropped;
+    /// if the entry at the snapshot's index is present it must have the snapshot's term).
     pub entries: Vec<Entry>,
+    /// The newest durable snapshot, if any (`parliament-store`'s `install_snapshot`).
+    pub snapshot: Option<Snapshot>,
 }
 
 /// Outputs of a replica, drained by [`Replica::take_ready`](crate::engine::Replica::take_ready).
@@ -29,14 +39,21 @@ pub struct Persisted {
 /// # Contract
 /// The shell must act on each `Ready` **in this order**, and on successive `Ready`s in
 /// the order they were taken:
-/// 1. **Persist** `hard_state` (if any) and `entries`, durably (fsync). `entries` may
-///    start at or below the last persisted index: the persisted log is truncated from
-///    the first entry's index and the new entries appended.
+/// 1. **Persist** `snapshot` (if any) first, then `hard_state` (if any) and `entries`,
+///    durably (fsync). A snapshot received from the leader replaces the stored log up to
+///    its index: the stored entries after it stay only if the stored log holds the
+///    snapshot's last entry with the snapshot's term, otherwise the stored log is
+///    discarded (`parliament-store`'s `install_snapshot` does exactly this). `entries`
+///    may start at or below the last persisted index: the persisted log is truncated
+///    from the first entry's index and the new entries appended.
 /// 2. **Send** `messages`. Never before step 1 has completed: a vote or an
 ///    acknowledgement sent before it is durable can be forgotten in a crash, and Raft's
 ///    safety (one vote per term, no lost acknowledged entry) rests on not forgetting.
-/// 3. **Apply** `committed`, in order, to the state machine. These entries are committed
-///    and will never change.
+/// 3. **Restore** the state machine from `snapshot.data` (if any), replacing its state,
+///    **before** applying anything of this `Ready`; then **apply** `committed`, in order.
+///    After a snapshot, `committed` starts at `snapshot.meta.index + 1`: the entries
+///    the snapshot covers are never handed out. These entries are committed and will
+///    never change.
 /// 4. **Answer** `reads`: a read that is `Ready` at index `i` may be served once the
 ///    state machine has applied through `i` (after step 3 that is always true).
 ///
@@ -46,6 +63,9 @@ pub struct Persisted {
 /// "persistence" is a commit in its district's log.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ready {
+    /// A snapshot received from the leader: persist it (step 1), and restore the state
+    /// machine from it before applying `committed` (step 3).
+    pub snapshot: Option<Snapshot>,
     /// The hard state to persist, if it changed.
     pub hard_state: Option<HardState>,
     /// Entries to persist (truncating any conflicting suffix first).
@@ -64,7 +84,8 @@ impl Ready {
     /// Whether there is nothing to do.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.hard_state.is_none()
+        self.snapshot.is_none()
+            && self.hard_state.is_none()
             && self.entries.is_empty()
             && self.messages.is_empty()
             && self.committed.is_empty()

@@ -12,9 +12,10 @@ use bytes::Bytes;
 use crate::engine::log::Mismatch;
 use crate::engine::prng::Prng;
 use crate::engine::progress::{Mode, Progress};
+use crate::engine::snapshot::{ChunkOutcome, Incoming, accept_chunk};
 use crate::engine::{
-    Config, ConfigError, Entry, HardState, Log, Message, MessageBody, Payload, Persisted, ReadId,
-    ReadLevel, ReadOutcome, Ready, RoleChange,
+    CompactError, Config, ConfigError, Entry, HardState, Log, Message, MessageBody, Payload,
+    Persisted, ReadId, ReadLevel, ReadOutcome, Ready, RoleChange, Snapshot, SnapshotMeta,
 };
 use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
 
@@ -181,7 +182,15 @@ pub struct Replica {
     /// Whether the current campaign follows a leadership transfer.
     campaign_is_transfer: bool,
     leadership: Option<Leadership>,
+    /// The newest snapshot: taken by the shell ([`Replica::compact`]), received from a
+    /// leader, or persisted before a restart. A leader sends it to followers that need
+    /// compacted entries.
+    snapshot: Option<Snapshot>,
+    /// A snapshot being received from the leader (volatile: lost in a crash).
+    incoming: Option<Incoming>,
     // Outputs accumulated for the next Ready.
+    /// A received snapshot the shell must persist and restore.
+    snapshot_to_install: Option<Snapshot>,
     persisted_hard_state: HardState,
     messages: Vec<Message>,
     roles: Vec<RoleChange>,
@@ -206,25 +215,56 @@ impl Replica {
     /// Starts (or restarts) a replica from what it persisted.
     ///
     /// A restarted replica is a follower that knows no leader; it resumes with its
-    /// durable term, vote and log, and will re-emit committed entries from index 1 for
-    /// the shell to apply (the state machine is rebuilt by replay).
+    /// durable term, vote, snapshot and log, and will re-emit committed entries after
+    /// the snapshot (from index 1 without one) for the shell to apply: the shell restores
+    /// its state machine from `persisted.snapshot` and replays the rest.
     ///
     /// # Errors
     /// An invalid configuration, or persisted state that contradicts itself (entries
-    /// not contiguous from 1, terms decreasing, an entry newer than the hard state's term).
+    /// not contiguous, starting after the snapshot, or disagreeing with its term; terms
+    /// decreasing; an entry or snapshot newer than the hard state's term).
     pub fn new(config: Config, persisted: Persisted, now: Time) -> Result<Replica, ConfigError> {
         config.validate()?;
         let Persisted {
             hard_state,
             entries,
+            snapshot,
         } = persisted;
+        let meta = snapshot
+            .as_ref()
+            .map_or(SnapshotMeta::default(), |s| s.meta);
+        if snapshot.is_some() && (meta.index == LogIndex(0) || meta.term == Term(0)) {
+            return Err(ConfigError::Persisted(format!(
+                "snapshot at index {} term {} covers nothing",
+                meta.index, meta.term
+            )));
+        }
+        if meta.term > hard_state.term {
+            return Err(ConfigError::Persisted(format!(
+                "snapshot has term {}, newer than the hard state's {}",
+                meta.term, hard_state.term
+            )));
+        }
+        let first = entries.first().map_or(meta.index.next(), |e| e.index);
+        let want_first = if snapshot.is_some() {
+            first >= LogIndex(1) && first <= meta.index.next()
+        } else {
+            first == LogIndex(1)
+        };
+        if !want_first {
+            return Err(ConfigError::Persisted(format!(
+                "log starts at index {first}; expected index 1, or with a snapshot at most \
+                 the snapshot's index + 1 ({})",
+                meta.index.next()
+            )));
+        }
         let mut prev_term = Term(0);
         for (i, e) in entries.iter().enumerate() {
-            if e.index != LogIndex(i as u64 + 1) {
+            if e.index != LogIndex(first.0 + i as u64) {
                 return Err(ConfigError::Persisted(format!(
                     "entry at position {i} has index {}, expected {}",
                     e.index,
-                    i + 1
+                    first.0 + i as u64
                 )));
             }
             if e.term < prev_term || e.term > hard_state.term {
@@ -233,8 +273,24 @@ impl Replica {
                     e.index, e.term, hard_state.term
                 )));
             }
+            if e.index == meta.index && e.term != meta.term {
+                return Err(ConfigError::Persisted(format!(
+                    "entry {} has term {}, but the snapshot there has term {}",
+                    e.index, e.term, meta.term
+                )));
+            }
+            if e.index == meta.index.next() && e.term < meta.term {
+                return Err(ConfigError::Persisted(format!(
+                    "entry {} has term {}, older than the snapshot's term {}",
+                    e.index, e.term, meta.term
+                )));
+            }
             prev_term = e.term;
         }
+        let entries: Vec<Entry> = entries
+            .into_iter()
+            .filter(|e| e.index > meta.index)
+            .collect();
         let mut r = Replica {
             prng: Prng::new(config.seed),
             now,
@@ -242,14 +298,17 @@ impl Replica {
             term: hard_state.term,
             vote: hard_state.vote,
             leader: None,
-            log: Log::restore(entries, hard_state.commit),
-            applied: LogIndex(0),
+            log: Log::restore_after(meta.index, meta.term, entries, hard_state.commit),
+            applied: meta.index,
             heard_leader_at: None,
             election_deadline: now,
             rank: None,
             votes: BTreeMap::new(),
             campaign_is_transfer: false,
             leadership: None,
+            snapshot,
+            incoming: None,
+            snapshot_to_install: None,
             persisted_hard_state: hard_state,
             messages: Vec::new(),
             roles: Vec::new(),
@@ -554,6 +613,53 @@ impl Replica {
         }
     }
 
+    /// Compacts the log through `snapshot.meta.index`, which the shell has just
+    /// snapshotted its state machine at (docs/protocol.md#snapshots).
+    ///
+    /// The shell must have persisted the snapshot first (`parliament-store`'s
+    /// `install_snapshot`), and may compact its stored log once this returns. The replica
+    /// keeps `snapshot` (a cheap [`Bytes`] clone) to send to followers that need entries
+    /// it no longer holds. A snapshot no newer than the log's offset is ignored.
+    ///
+    /// # Errors
+    /// [`CompactError::BeyondApplied`] when the snapshot covers entries not yet handed
+    /// to the shell to apply (compaction never passes the applied, hence committed,
+    /// index), [`CompactError::TermMismatch`] when its term is not the log's term at its
+    /// index. Either way nothing changes.
+    pub fn compact(&mut self, snapshot: Snapshot) -> Result<(), CompactError> {
+        let SnapshotMeta { index, term } = snapshot.meta;
+        if index <= self.log.offset_index() {
+            return Ok(());
+        }
+        if index > self.applied {
+            return Err(CompactError::BeyondApplied {
+                index,
+                applied: self.applied,
+            });
+        }
+        let log_term = self.log.term_at(index);
+        if log_term != Some(term) {
+            return Err(CompactError::TermMismatch {
+                index,
+                term,
+                log_term,
+            });
+        }
+        tracing::debug!(id = %self.config.id, %index, %term, "compacting the log");
+        self.log.compact_to(index);
+        self.snapshot = Some(snapshot);
+        if let Some(l) = self.leadership.as_mut() {
+            l.dirty = true; // followers behind the new offset need the snapshot now
+        }
+        Ok(())
+    }
+
+    /// The newest snapshot this replica holds, if any.
+    #[must_use]
+    pub fn snapshot(&self) -> Option<&Snapshot> {
+        self.snapshot.as_ref()
+    }
+
     // ----- inputs: messages ----------------------------------------------------------
 
     /// Handles a message from another replica of the group.
@@ -615,6 +721,25 @@ impl Replica {
                 );
             }
             MessageBody::TimeoutNow => self.handle_timeout_now(msg.from, msg.term),
+            MessageBody::InstallSnapshot {
+                meta,
+                offset,
+                data,
+                done,
+                round,
+            } => {
+                self.handle_install_snapshot(msg.from, msg.term, meta, offset, &data, done, round);
+            }
+            MessageBody::InstallSnapshotResponse {
+                meta,
+                received,
+                done,
+                round,
+            } => {
+                self.handle_install_snapshot_response(
+                    msg.from, msg.term, meta, received, done, round,
+                );
+            }
         }
         Ok(())
     }
@@ -940,13 +1065,7 @@ impl Replica {
         let Some(p) = l.progress.get_mut(&from) else {
             return;
         };
-        p.recent_active = true;
-        if round > p.acked_round {
-            p.acked_round = round;
-            if let Some(&(_, at)) = l.round_started.iter().find(|(r, _)| *r == round) {
-                p.acked_at = Some(p.acked_at.map_or(at, |a| a.max(at)));
-            }
-        }
+        record_echo(p, &l.round_started, round);
         let mut advanced = false;
         if success {
             advanced = p.on_success(index);
@@ -963,6 +1082,115 @@ impl Replica {
         if p.match_index < last_index || p.lags_commit(self.log.commit()) {
             l.dirty = true;
         }
+        self.prune_rounds();
+        if advanced {
+            self.maybe_commit();
+            self.maybe_send_timeout_now();
+        }
+        self.confirm_reads_by_round();
+    }
+
+    // ----- snapshots -----------------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    fn handle_install_snapshot(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        meta: SnapshotMeta,
+        offset: u64,
+        data: &Bytes,
+        done: bool,
+        round: u64,
+    ) {
+        let answer = |received, done| MessageBody::InstallSnapshotResponse {
+            meta,
+            received,
+            done,
+            round,
+        };
+        if term < self.term {
+            self.send(from, self.term, answer(0, false)); // tell a deposed leader the news
+            return;
+        }
+        if term > self.term || self.role != Role::Follower || self.leader != Some(from) {
+            self.become_follower(term, Some(from));
+        }
+        self.heard_leader_at = Some(self.now);
+        self.reset_election_deadline();
+        if meta.index <= self.log.commit() {
+            // Everything the snapshot covers is committed here already, and committed
+            // entries match every leader's log: nothing to install (a duplicate final
+            // chunk lands here too).
+            self.incoming = None;
+            self.send(from, self.term, answer(0, true));
+            return;
+        }
+        if meta.index == LogIndex(0) || meta.term == Term(0) || meta.term > term {
+            // Malformed: no leader can have compacted an entry of a later term. Refuse.
+            tracing::warn!(id = %self.config.id, %from, index = %meta.index, snapshot_term = %meta.term, "refused a malformed snapshot chunk");
+            self.send(from, self.term, answer(0, false));
+            return;
+        }
+        match accept_chunk(&mut self.incoming, from, term, meta, offset, data, done) {
+            ChunkOutcome::Need(received) => self.send(from, self.term, answer(received, false)),
+            ChunkOutcome::Complete(image) => {
+                let received = image.len() as u64;
+                tracing::info!(id = %self.config.id, index = %meta.index, term = %meta.term, bytes = received, "installing snapshot from the leader");
+                // Raft §7: keep the suffix if it continues the snapshot's last entry.
+                self.log.install_snapshot(meta.index, meta.term);
+                // applied <= old commit < meta.index: the shell restores the image
+                // instead of applying the entries it covers.
+                self.applied = meta.index;
+                let snapshot = Snapshot { meta, data: image };
+                self.snapshot = Some(snapshot.clone());
+                self.snapshot_to_install = Some(snapshot);
+                self.send(from, self.term, answer(received, true));
+            }
+        }
+    }
+
+    fn handle_install_snapshot_response(
+        &mut self,
+        from: NodeId,
+        term: Term,
+        meta: SnapshotMeta,
+        received: u64,
+        done: bool,
+        round: u64,
+    ) {
+        if term > self.term {
+            self.become_follower(term, None);
+            return;
+        }
+        if term < self.term || self.role != Role::Leader {
+            return;
+        }
+        let Some(l) = self.leadership.as_mut() else {
+            return;
+        };
+        let Some(p) = l.progress.get_mut(&from) else {
+            return;
+        };
+        record_echo(p, &l.round_started, round);
+        let transfer = p
+            .snapshot
+            .filter(|s| p.mode == Mode::Snapshot && s.meta == meta);
+        let mut advanced = false;
+        if done {
+            // The follower's log matches ours through `meta.index` (it installed a
+            // snapshot of this term's leader, whose entries are all committed).
+            if transfer.is_some() || meta.index > p.match_index {
+                advanced = meta.index > p.match_index;
+                p.on_snapshot_done(meta.index);
+                tracing::debug!(follower = %from, index = %meta.index, "snapshot transfer complete");
+            }
+        } else if let (Some(mut s), Some(snap)) = (transfer, p.snapshot.as_mut()) {
+            s.acked = received;
+            s.sent = false;
+            *snap = s;
+        }
+        l.dirty = true;
         self.prune_rounds();
         if advanced {
             self.maybe_commit();
@@ -1135,6 +1363,20 @@ impl Replica {
         let mut out = Vec::new();
         let single_voter = l.progress.is_empty();
         for (&to, p) in &mut l.progress {
+            if let Some(body) = snapshot_chunk(
+                p,
+                self.log.offset_index(),
+                self.snapshot.as_ref(),
+                new_round,
+                self.config.snapshot_chunk_bytes,
+                round,
+            ) {
+                out.push((to, body));
+                continue;
+            }
+            if p.mode == Mode::Snapshot {
+                continue; // a chunk is outstanding
+            }
             let mut sent = false;
             while p.next_index <= last && !p.is_paused(self.config.max_inflight) {
                 let prev_index = p.next_index.prev();
@@ -1226,6 +1468,7 @@ impl Replica {
     pub fn has_ready(&self) -> bool {
         let hs = self.hard_state();
         !self.messages.is_empty()
+            || self.snapshot_to_install.is_some()
             || !self.roles.is_empty()
             || !self.reads.is_empty()
             || self.log.has_unstable()
@@ -1263,12 +1506,63 @@ impl Replica {
             Vec::new()
         };
         Ready {
+            snapshot: self.snapshot_to_install.take(),
             hard_state,
             entries,
             messages: std::mem::take(&mut self.messages),
             committed,
             roles: std::mem::take(&mut self.roles),
             reads: std::mem::take(&mut self.reads),
+        }
+    }
+}
+
+/// The next snapshot chunk for a follower, if it needs one now. A follower enters
+/// Snapshot mode when the entries it needs next are compacted (`next_index` at or below
+/// the log's offset); a newer snapshot restarts the transfer; an unanswered chunk is
+/// resent from the acknowledged offset at the next heartbeat round.
+fn snapshot_chunk(
+    p: &mut Progress,
+    offset_index: LogIndex,
+    snapshot: Option<&Snapshot>,
+    new_round: bool,
+    chunk_bytes: usize,
+    round: u64,
+) -> Option<MessageBody> {
+    let snap = snapshot?;
+    if p.mode != Mode::Snapshot && p.next_index > offset_index {
+        return None;
+    }
+    if p.snapshot.is_none_or(|s| s.meta != snap.meta) {
+        p.start_snapshot(snap.meta);
+    }
+    let s = p.snapshot.as_mut()?;
+    if new_round {
+        s.sent = false; // the chunk or its answer may be lost: resend
+    }
+    if s.sent {
+        return None;
+    }
+    let len = snap.data.len();
+    let start = usize::try_from(s.acked).unwrap_or(usize::MAX).min(len);
+    let end = start.saturating_add(chunk_bytes).min(len);
+    s.sent = true;
+    Some(MessageBody::InstallSnapshot {
+        meta: snap.meta,
+        offset: start as u64,
+        data: snap.data.slice(start..end),
+        done: end == len,
+        round,
+    })
+}
+
+/// Notes that a follower answered, echoing heartbeat `round` (check-quorum, reads, leases).
+fn record_echo(p: &mut Progress, round_started: &VecDeque<(u64, Time)>, round: u64) {
+    p.recent_active = true;
+    if round > p.acked_round {
+        p.acked_round = round;
+        if let Some(&(_, at)) = round_started.iter().find(|(r, _)| *r == round) {
+            p.acked_at = Some(p.acked_at.map_or(at, |a| a.max(at)));
         }
     }
 }

@@ -5,3 +5,4 @@ mod cluster;
 mod elections;
 mod reads;
 mod replication;
+mod snapshots;
