@@ -197,7 +197,8 @@ impl Ledger {
     /// - [`Error::Poisoned`] after an earlier failure.
     pub fn persist(&mut self, hard_state: Option<HardState>, entries: &[Entry]) -> Result<()> {
         self.check_poisoned()?;
-        if hard_state.is_none() && entries.is_empty() {
+        if entries.is_empty() && hard_state.is_none_or(|hs| hs == self.hard_state) {
+            // Nothing new: what the caller wants durable already is.
             return Ok(());
         }
         if let Some(first) = entries.first() {
