@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::fs::{self, File, TryLockError};
 use std::path::{Path, PathBuf};
 
-use parliament_engine::engine::{Entry, HardState};
+use parliament_engine::engine::{Entry, HardState, SnapshotMeta};
 use parliament_engine::{LogIndex, Term};
 
 #[cfg(any(test, feature = "failpoints"))]
@@ -26,7 +26,7 @@ use crate::record::Record;
 use crate::recovered::Recovered;
 use crate::replay::Replay;
 use crate::segment::{Segment, sync_dir};
-use crate::snapshot::{Snapshot, SnapshotMeta};
+use crate::snapshot::SnapshotFile;
 use crate::terms::TermRuns;
 use crate::wire::to_u64;
 
@@ -265,7 +265,7 @@ impl Ledger {
     }
 
     fn install(&mut self, meta: SnapshotMeta, data: &[u8], keep_log: bool) -> Result<()> {
-        let path = Snapshot::write(&self.dir, meta, data)?;
+        let path = SnapshotFile::write(&self.dir, meta, data)?;
         let old = self.snapshot.replace((meta, path));
         if !keep_log {
             self.reset_log(meta.index.next())?;

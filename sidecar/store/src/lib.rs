@@ -32,4 +32,3 @@ pub use failpoint::Failpoint;
 pub use ledger::Ledger;
 pub use options::LedgerOptions;
 pub use recovered::{Recovered, TornTail};
-pub use snapshot::{Snapshot, SnapshotMeta};

@@ -3,9 +3,7 @@
 use std::path::PathBuf;
 
 use parliament_engine::LogIndex;
-use parliament_engine::engine::{Entry, HardState};
-
-use crate::Snapshot;
+use parliament_engine::engine::{Entry, HardState, Persisted, Snapshot};
 
 /// The durable state of a member, as read back at startup.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,6 +28,16 @@ impl Recovered {
         self.snapshot
             .as_ref()
             .map_or(LogIndex(1), |s| s.meta.index.next())
+    }
+
+    /// What the engine restarts from (everything but the torn-tail report).
+    #[must_use]
+    pub fn into_persisted(self) -> Persisted {
+        Persisted {
+            hard_state: self.hard_state,
+            entries: self.entries,
+            snapshot: self.snapshot,
+        }
     }
 
     /// The last index the member holds: the last entry's, or the snapshot's, or 0.

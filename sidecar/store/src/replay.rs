@@ -6,13 +6,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use parliament_engine::LogIndex;
-use parliament_engine::engine::{Entry, HardState};
+use parliament_engine::engine::{Entry, HardState, SnapshotMeta};
 
 use crate::error::{Error, Result};
 use crate::recovered::{Recovered, TornTail};
 use crate::scan::SegmentScan;
 use crate::segment;
-use crate::snapshot::{Snapshot, SnapshotMeta};
+use crate::snapshot::SnapshotFile;
 
 /// A segment as found on disk.
 #[derive(Debug, Clone)]
@@ -107,7 +107,7 @@ impl Replay {
             let Some(name) = name.to_str() else { continue };
             if let Some(n) = segment::parse_file_name(name) {
                 segments_on_disk.insert(n, item.path());
-            } else if let Some(meta) = Snapshot::parse_file_name(name) {
+            } else if let Some(meta) = SnapshotFile::parse_file_name(name) {
                 snapshots.insert(meta, item.path());
             } else if name.ends_with(".tmp") {
                 stale.push(item.path());
@@ -191,7 +191,7 @@ impl Replay {
         let mut snapshot_path = None;
         for (meta, path) in snapshots {
             if Some(meta) == newest {
-                snapshot = Some(Snapshot::read(&path, meta)?);
+                snapshot = Some(SnapshotFile::read(&path, meta)?);
                 snapshot_path = Some(path);
             } else {
                 stale.push(path);

@@ -1,4 +1,4 @@
-//! Snapshot files: a state-machine image and the log position it covers.
+//! Snapshot files: a state-machine image and the log position it covers, on disk.
 //!
 //! ```text
 //! magic     8 bytes  b"PARLSNP1"
@@ -19,6 +19,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
+use parliament_engine::engine::{Snapshot, SnapshotMeta};
 use parliament_engine::{LogIndex, Term};
 
 use crate::error::{Error, Result};
@@ -29,25 +30,11 @@ const MAGIC: &[u8; 8] = b"PARLSNP1";
 const VERSION: u8 = 1;
 const HEADER_LEN: usize = 44;
 
-/// The log position a snapshot covers: every entry up to `index` is in the image.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SnapshotMeta {
-    /// The last index the snapshot includes.
-    pub index: LogIndex,
-    /// The term of the entry at `index`.
-    pub term: Term,
-}
+/// Reading and writing snapshot files. The snapshot type itself is the engine's.
+#[derive(Debug)]
+pub(crate) struct SnapshotFile;
 
-/// A snapshot: its position and the opaque state-machine image.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
-    /// What it covers.
-    pub meta: SnapshotMeta,
-    /// The image, as the state machine produced it.
-    pub data: Bytes,
-}
-
-impl Snapshot {
+impl SnapshotFile {
     /// The file name of a snapshot at `meta`.
     pub(crate) fn file_name(meta: SnapshotMeta) -> String {
         format!(
@@ -172,12 +159,12 @@ mod tests {
             term: Term(3),
         };
         assert_eq!(
-            Snapshot::parse_file_name(&Snapshot::file_name(meta)),
+            SnapshotFile::parse_file_name(&SnapshotFile::file_name(meta)),
             Some(meta)
         );
-        assert_eq!(Snapshot::parse_file_name("snapshot-12-3.snap"), None);
+        assert_eq!(SnapshotFile::parse_file_name("snapshot-12-3.snap"), None);
         assert_eq!(
-            Snapshot::parse_file_name("segment-00000000000000000001.log"),
+            SnapshotFile::parse_file_name("segment-00000000000000000001.log"),
             None
         );
     }
@@ -189,9 +176,9 @@ mod tests {
             index: LogIndex(5),
             term: Term(2),
         };
-        let path = Snapshot::write(dir.path(), meta, b"state machine image").unwrap();
+        let path = SnapshotFile::write(dir.path(), meta, b"state machine image").unwrap();
         assert_eq!(
-            &Snapshot::read(&path, meta).unwrap().data[..],
+            &SnapshotFile::read(&path, meta).unwrap().data[..],
             b"state machine image"
         );
         let good = fs::read(&path).unwrap();
@@ -199,7 +186,7 @@ mod tests {
             let mut bad = good.clone();
             bad[i] ^= 0x01;
             fs::write(&path, &bad).unwrap();
-            let err = Snapshot::read(&path, meta).unwrap_err();
+            let err = SnapshotFile::read(&path, meta).unwrap_err();
             assert!(matches!(err, Error::Corrupt { .. }), "flip at {i}: {err}");
         }
     }

@@ -9,9 +9,9 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use common::{copy_dir, entries, hard_state};
-use parliament_engine::engine::{Entry, HardState};
+use parliament_engine::engine::{Entry, HardState, SnapshotMeta};
 use parliament_engine::{LogIndex, Term};
-use parliament_store::{Ledger, LedgerOptions, Recovered, SnapshotMeta};
+use parliament_store::{Ledger, LedgerOptions, Recovered};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 

@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::entries;
-use parliament_engine::engine::HardState;
+use parliament_engine::engine::{HardState, SnapshotMeta};
 use parliament_engine::{LogIndex, Term};
-use parliament_store::{Ledger, LedgerOptions, SnapshotMeta};
+use parliament_store::{Ledger, LedgerOptions};
 
 const DIR_VAR: &str = "PARLIAMENT_STORE_CRASH_DIR";
 const SEED_VAR: &str = "PARLIAMENT_STORE_CRASH_SEED";

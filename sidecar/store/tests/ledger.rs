@@ -4,8 +4,9 @@
 mod common;
 
 use common::{entries, hard_state, segments, tiny};
+use parliament_engine::engine::{Persisted, SnapshotMeta};
 use parliament_engine::{LogIndex, Term};
-use parliament_store::{Error, Failpoint, Ledger, LedgerOptions, SnapshotMeta};
+use parliament_store::{Error, Failpoint, Ledger, LedgerOptions};
 
 fn meta(index: u64, term: u64) -> SnapshotMeta {
     SnapshotMeta {
@@ -48,6 +49,14 @@ fn entries_and_hard_state_round_trip() {
     assert_eq!(recovered.torn_tail, None);
     assert_eq!(ledger.last_index(), LogIndex(10));
     assert_eq!(Ledger::load(dir.path()).unwrap(), recovered);
+    assert_eq!(
+        recovered.into_persisted(),
+        Persisted {
+            hard_state: hard_state(1, Some(2), 7),
+            entries: entries(1, 10, 1),
+            snapshot: None,
+        }
+    );
 }
 
 #[test]

@@ -8,8 +8,8 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use common::{copy_dir, entries, file_len, hard_state, segments, tiny};
-use parliament_engine::engine::Entry;
-use parliament_store::{Error, Failpoint, Ledger, LedgerOptions, SnapshotMeta, TornTail};
+use parliament_engine::engine::{Entry, SnapshotMeta};
+use parliament_store::{Error, Failpoint, Ledger, LedgerOptions, TornTail};
 
 /// Byte offset of the first frame in a segment (just after its header).
 const FIRST_FRAME: u64 = 32;
