@@ -1533,6 +1533,12 @@ fn snapshot_chunk(
     if p.mode != Mode::Snapshot && p.next_index > offset_index {
         return None;
     }
+    if p.mode == Mode::Snapshot && p.match_index >= offset_index {
+        // A delayed append answer proved the follower holds everything compacted:
+        // appends can take over.
+        p.on_snapshot_done(p.match_index);
+        return None;
+    }
     if p.snapshot.is_none_or(|s| s.meta != snap.meta) {
         p.start_snapshot(snap.meta);
     }

@@ -534,3 +534,46 @@ fn persisted_snapshots_are_validated_on_restart() {
     assert_eq!(r.status().commit, LogIndex(5), "a snapshot is committed");
     assert_eq!(r.status().applied, LogIndex(5));
 }
+
+#[test]
+fn a_newer_snapshot_mid_transfer_restarts_the_transfer_with_it() {
+    let mut c = small_chunks();
+    let (l, f, first) = lagging_follower(&mut c);
+    c.cut.clear();
+    let mut guard = 0;
+    while chunks(&c).iter().filter(|ch| ch.0 == f).count() < 2 {
+        if !c.deliver_one() {
+            c.tick_once();
+        }
+        guard += 1;
+        assert!(guard < 10_000, "the transfer never started");
+    }
+    tracing::info!("--- the leader commits more and compacts again mid-transfer");
+    let now = c.now;
+    c.node(l).propose(now, cmds(30..32)).unwrap();
+    let mut guard = 0;
+    while c.node(l).status().applied < c.node(l).log().last_index() {
+        if !c.deliver_one() {
+            c.tick_once();
+        }
+        guard += 1;
+        assert!(guard < 10_000, "the new commands never committed");
+    }
+    let second = c.snapshot(l);
+    assert!(second.index > first.index);
+    c.run_for(1_000);
+    assert_eq!(
+        c.installed[f as usize - 1],
+        vec![second],
+        "only the newer one installed"
+    );
+    let restarts = chunks(&c)
+        .into_iter()
+        .filter(|ch| ch.0 == f && ch.2 == 0)
+        .count();
+    assert_eq!(
+        restarts, 2,
+        "the transfer restarted at 0 for the newer snapshot"
+    );
+    assert_converged(&mut c, 32);
+}
