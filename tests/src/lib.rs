@@ -1,0 +1,7 @@
+//! Parliament simulator and checkers.
+pub mod linearizability;
+
+mod error;
+pub mod sim;
+
+pub use error::{Error, Result};

@@ -1,0 +1,230 @@
+//! What the simulated clients did and were told: the history the linearizability checker
+//! reads.
+//!
+//! Each operation carries two stamps for its call and its return: the global virtual time
+//! (for people) and the simulator's step number (for the checker: unique and ordered, so
+//! the real-time order of any two operations is exact).
+
+use std::collections::BTreeSet;
+
+use parliament_engine::engine::ReadLevel;
+use parliament_engine::{LogIndex, Time};
+
+use crate::linearizability::{KvInput, KvOutput, Op};
+
+/// When something happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Stamp {
+    /// Global virtual time.
+    pub at: Time,
+    /// The simulator step during which it happened.
+    pub step: u64,
+}
+
+/// What a client asked.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Request {
+    /// Write `value` to the operation's key.
+    Put {
+        /// The value, unique per operation.
+        value: Vec<u8>,
+    },
+    /// Read the operation's key.
+    Get {
+        /// How the leader confirms the read.
+        level: ReadLevel,
+    },
+}
+
+/// What the client learned.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Response {
+    /// The write committed at `index`.
+    Written {
+        /// Where.
+        index: LogIndex,
+    },
+    /// The read returned `value`.
+    Value {
+        /// What was read (`None`: key absent).
+        value: Option<Vec<u8>>,
+    },
+    /// The request definitely had no effect (refused, not applied, or never delivered).
+    Failed {
+        /// Why, for people.
+        reason: String,
+    },
+}
+
+/// One client operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientOp {
+    /// The client.
+    pub client: u32,
+    /// The key.
+    pub key: String,
+    /// The request.
+    pub request: Request,
+    /// When the request left the client.
+    pub call: Stamp,
+    /// When the answer arrived; `None` when none did (timeout, crash): the operation may
+    /// or may not have taken effect.
+    pub ret: Option<Stamp>,
+    /// The answer, when one arrived.
+    pub response: Option<Response>,
+}
+
+impl ClientOp {
+    /// Whether the operation is known to have had no effect; checkers leave these out.
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        matches!(self.response, Some(Response::Failed { .. }))
+    }
+}
+
+/// Every client operation of a run, in invocation order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientHistory {
+    ops: Vec<ClientOp>,
+}
+
+impl ClientHistory {
+    /// An empty history.
+    #[must_use]
+    pub fn new() -> ClientHistory {
+        ClientHistory::default()
+    }
+
+    /// Records a call; returns the operation's id.
+    pub fn invoke(&mut self, client: u32, key: &str, request: Request, call: Stamp) -> u64 {
+        self.ops.push(ClientOp {
+            client,
+            key: key.to_owned(),
+            request,
+            call,
+            ret: None,
+            response: None,
+        });
+        self.ops.len() as u64 - 1
+    }
+
+    /// Records the answer to `op`. A second answer is ignored (the first one counts).
+    pub fn complete(&mut self, op: u64, response: Response, ret: Stamp) {
+        let Some(o) = usize::try_from(op).ok().and_then(|i| self.ops.get_mut(i)) else {
+            return;
+        };
+        if o.ret.is_none() {
+            o.ret = Some(ret);
+            o.response = Some(response);
+        }
+    }
+
+    /// The operation `op`.
+    #[must_use]
+    pub fn get(&self, op: u64) -> Option<&ClientOp> {
+        usize::try_from(op).ok().and_then(|i| self.ops.get(i))
+    }
+
+    /// Every operation.
+    #[must_use]
+    pub fn ops(&self) -> &[ClientOp] {
+        &self.ops
+    }
+
+    /// The history as the linearizability checker reads it: definitely failed operations
+    /// left out, unanswered ones with an unknown outcome, times as step numbers.
+    ///
+    /// `committed` holds every value a committed entry wrote, known once the run has
+    /// converged: an unanswered write whose value is not among them never took effect and
+    /// is left out too (the recorder knows better than the client), which spares the
+    /// search from trying it everywhere.
+    #[must_use]
+    pub fn to_kv_ops(&self, committed: &BTreeSet<Vec<u8>>) -> Vec<Op<KvInput, KvOutput>> {
+        self.ops
+            .iter()
+            .filter(|o| !o.failed())
+            .filter(|o| match (&o.request, &o.response) {
+                (Request::Put { value }, None) => committed.contains(value),
+                _ => true,
+            })
+            .map(|o| {
+                let input = match &o.request {
+                    Request::Put { value } => KvInput::Put(value.clone()),
+                    Request::Get { .. } => KvInput::Get,
+                };
+                let output = o.response.as_ref().map(|r| match r {
+                    Response::Value { value } => KvOutput::Value(value.clone()),
+                    Response::Written { .. } | Response::Failed { .. } => KvOutput::Ok,
+                });
+                Op {
+                    client: u64::from(o.client),
+                    call: o.call.step,
+                    ret: o.ret.map(|r| r.step),
+                    key: o.key.clone(),
+                    input,
+                    output,
+                }
+            })
+            .collect()
+    }
+
+    /// Counts for the report: (writes acknowledged, reads answered, definitely failed,
+    /// unknown outcome).
+    #[must_use]
+    pub fn tally(&self) -> (u64, u64, u64, u64) {
+        let mut t = (0, 0, 0, 0);
+        for o in &self.ops {
+            match &o.response {
+                Some(Response::Written { .. }) => t.0 += 1,
+                Some(Response::Value { .. }) => t.1 += 1,
+                Some(Response::Failed { .. }) => t.2 += 1,
+                None => t.3 += 1,
+            }
+        }
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_answer_counts_and_unanswered_ops_stay_unknown() {
+        let mut h = ClientHistory::new();
+        let s = |step| Stamp {
+            at: Time(step),
+            step,
+        };
+        let a = h.invoke(
+            1,
+            "k0",
+            Request::Put {
+                value: b"v".to_vec(),
+            },
+            s(1),
+        );
+        let b = h.invoke(
+            2,
+            "k0",
+            Request::Get {
+                level: ReadLevel::Lease,
+            },
+            s(2),
+        );
+        h.complete(a, Response::Written { index: LogIndex(3) }, s(3));
+        h.complete(
+            a,
+            Response::Failed {
+                reason: "late".into(),
+            },
+            s(4),
+        );
+        assert_eq!(
+            h.get(a).and_then(|o| o.response.clone()),
+            Some(Response::Written { index: LogIndex(3) })
+        );
+        assert_eq!(h.get(b).map(|o| o.ret), Some(None));
+        assert_eq!(h.tally(), (1, 0, 0, 1));
+    }
+}

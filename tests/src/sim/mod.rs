@@ -1,0 +1,56 @@
+//! The deterministic simulator: seeded, virtual-time, single-threaded runs of consensus
+//! groups under network faults, crashes and clock drift, with every invariant checked
+//! after every step.
+//!
+//! Reusable machinery, independent of what a member runs: [`SimRng`], [`EventQueue`],
+//! [`Clock`], [`Network`] and [`Partition`], [`Disk`], [`Nemesis`] and [`FaultSet`],
+//! [`TraceHash`], and the [`World`] that drives any [`Node`]. This member is
+//! [`ReplicaNode`] (one replica of one group) and its scenario is [`Simulation`]; the
+//! checkers are in [`invariants`].
+
+mod app_event;
+mod client;
+mod clock;
+mod disk;
+mod election_stats;
+mod faults;
+mod history;
+pub mod invariants;
+mod kv;
+mod nemesis;
+mod network;
+mod node;
+mod options;
+mod partition;
+mod queue;
+mod replica_node;
+mod report;
+mod rng;
+mod simulation;
+pub mod trace;
+mod world;
+
+pub use app_event::AppEvent;
+pub use client::{Client, Pending};
+pub use clock::Clock;
+pub use disk::Disk;
+pub use election_stats::{ElectionSample, ElectionStats};
+pub use faults::{Fault, FaultSet};
+pub use history::{ClientHistory, ClientOp, Request, Response, Stamp};
+pub use invariants::Violation;
+pub use kv::{Command, KvStore};
+pub use nemesis::{ClusterView, FaultAction, MemberView, Nemesis};
+pub use network::{Conditions, NetStats, Network};
+pub use node::{Node, Outbox};
+pub use options::SimOptions;
+pub use partition::Partition;
+pub use queue::EventQueue;
+pub use replica_node::{Fact, ReplicaNode, Reply, ReplyOutcome, RequestTag};
+pub use report::RunReport;
+pub use rng::{SimRng, splitmix64};
+pub use simulation::{Simulation, run};
+pub use trace::{Digest, TraceHash};
+pub use world::{Event, Step, World};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,518 @@
+//! A member running one replica of one group: engine, disk and key-value store, acting on
+//! every `Ready` exactly as the contract says (persist, send, apply, answer).
+
+use std::collections::BTreeMap;
+
+use parliament_engine::engine::{
+    Config, Entry, Message, Payload, ReadId, ReadLevel, ReadOutcome, Ready, Rejected, Replica,
+    Role, RoleChange, Snapshot, SnapshotMeta, Status,
+};
+use parliament_engine::{FencingToken, LogIndex, NodeId, Term, Time};
+
+use crate::sim::{Command, Disk, KvStore, Node, Outbox};
+
+/// Which client request an answer belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestTag {
+    /// The client.
+    pub client: u32,
+    /// The client's operation (its index in the history).
+    pub op: u64,
+}
+
+/// How a member answered a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplyOutcome {
+    /// The command committed at `index`.
+    Written {
+        /// Where.
+        index: LogIndex,
+    },
+    /// A read was served at `index`.
+    Value {
+        /// The value read.
+        value: Option<Vec<u8>>,
+        /// The read index.
+        index: LogIndex,
+        /// The leadership that confirmed it.
+        token: FencingToken,
+    },
+    /// The command was overwritten before it committed: it will never take effect.
+    NotApplied,
+    /// The engine refused the request: it had no effect.
+    Rejected(Rejected),
+    /// The member was down: the request never reached it.
+    Unavailable,
+    /// The member crashed with the request pending: the outcome is unknown.
+    Lost,
+}
+
+/// An answer to a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    /// Whose request.
+    pub tag: RequestTag,
+    /// The answer.
+    pub outcome: ReplyOutcome,
+}
+
+/// What happened inside a member during a step, for the checkers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fact {
+    /// Entries persisted (the log truncated at the first one's index).
+    Persisted {
+        /// Term of the entry before the first one.
+        prev_term: Term,
+        /// What was written.
+        entries: Vec<Entry>,
+        /// What the truncation removed.
+        removed: Vec<Entry>,
+    },
+    /// A committed entry was applied.
+    Applied {
+        /// The member's term then.
+        term: Term,
+        /// The entry.
+        entry: Entry,
+        /// The state machine's applied-sequence fingerprint after it.
+        chain: u64,
+    },
+    /// The state machine was restored from a snapshot: one from the leader (whose
+    /// installation may have discarded log entries) or the member's own, on restart.
+    Restored {
+        /// What it covers.
+        meta: SnapshotMeta,
+        /// Log entries its installation discarded.
+        removed: Vec<Entry>,
+        /// The fingerprint the image carries.
+        chain: u64,
+    },
+    /// The role changed.
+    Role(RoleChange),
+    /// The engine broke its `Ready` contract (or refused to restart).
+    Contract(String),
+}
+
+#[derive(Clone, Debug)]
+struct PendingProposal {
+    tag: RequestTag,
+    payload: bytes::Bytes,
+}
+
+/// Bound on `take_ready` rounds per input: the engine must settle.
+const MAX_READY_ROUNDS: usize = 64;
+
+/// One member of one group.
+#[derive(Debug)]
+pub struct ReplicaNode {
+    config: Config,
+    /// Snapshot and compact every this many applied entries (0: never).
+    snapshot_every: u64,
+    disk: Disk,
+    replica: Option<Replica>,
+    kv: KvStore,
+    proposals: BTreeMap<LogIndex, PendingProposal>,
+    reads: BTreeMap<ReadId, (RequestTag, String)>,
+    next_read: u64,
+    replies: Vec<Reply>,
+    facts: Vec<Fact>,
+}
+
+impl ReplicaNode {
+    /// A member that has never run, with an empty disk; it starts on its first
+    /// [`Node::restart`]. It snapshots its state machine and compacts its log every
+    /// `snapshot_every` applied entries (never when 0).
+    ///
+    /// # Errors
+    /// The engine's refusal of `config`.
+    pub fn new(config: Config, snapshot_every: u64) -> Result<ReplicaNode, crate::Error> {
+        config.validate()?;
+        Ok(ReplicaNode {
+            config,
+            snapshot_every,
+            disk: Disk::new(),
+            replica: None,
+            kv: KvStore::new(),
+            proposals: BTreeMap::new(),
+            reads: BTreeMap::new(),
+            next_read: 1,
+            replies: Vec::new(),
+            facts: Vec::new(),
+        })
+    }
+
+    /// The replica's status; `None` while crashed.
+    #[must_use]
+    pub fn status(&self) -> Option<Status> {
+        self.replica.as_ref().map(Replica::status)
+    }
+
+    /// The durable state.
+    #[must_use]
+    pub fn disk(&self) -> &Disk {
+        &self.disk
+    }
+
+    /// The state machine.
+    #[must_use]
+    pub fn kv(&self) -> &KvStore {
+        &self.kv
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Takes what happened since the last call.
+    pub fn take_facts(&mut self) -> Vec<Fact> {
+        std::mem::take(&mut self.facts)
+    }
+
+    /// Takes the answers to clients produced since the last call.
+    pub fn take_replies(&mut self) -> Vec<Reply> {
+        std::mem::take(&mut self.replies)
+    }
+
+    /// A client proposes `cmd`; the answer comes later as a [`Reply`] (or now, as the
+    /// engine's refusal).
+    ///
+    /// # Errors
+    /// The engine's refusal, which had no effect.
+    pub fn propose(
+        &mut self,
+        now: Time,
+        tag: RequestTag,
+        cmd: &Command,
+        out: &mut Outbox<Message>,
+    ) -> Result<LogIndex, Rejected> {
+        let Some(r) = self.replica.as_mut() else {
+            return Err(Rejected::LeadershipLost);
+        };
+        let payload = cmd.encode();
+        let result = r.propose(now, vec![payload.clone()]);
+        if let Ok((first, _)) = result {
+            // An older proposal at this index lost its place: it can never commit.
+            if let Some(old) = self
+                .proposals
+                .insert(first, PendingProposal { tag, payload })
+            {
+                self.replies.push(Reply {
+                    tag: old.tag,
+                    outcome: ReplyOutcome::NotApplied,
+                });
+            }
+        }
+        self.drain(out);
+        result.map(|(first, _)| first)
+    }
+
+    /// A client reads `key` at `level`.
+    ///
+    /// # Errors
+    /// The engine's refusal.
+    pub fn read(
+        &mut self,
+        now: Time,
+        tag: RequestTag,
+        key: &str,
+        level: ReadLevel,
+        out: &mut Outbox<Message>,
+    ) -> Result<(), Rejected> {
+        let Some(r) = self.replica.as_mut() else {
+            return Err(Rejected::LeadershipLost);
+        };
+        let id = ReadId(self.next_read);
+        self.next_read += 1;
+        let result = r.read(now, id, level);
+        if result.is_ok() {
+            self.reads.insert(id, (tag, key.to_owned()));
+        }
+        self.drain(out);
+        result
+    }
+
+    /// An operator asks this member to hand leadership to `to`.
+    ///
+    /// # Errors
+    /// The engine's refusal.
+    pub fn transfer_leadership(
+        &mut self,
+        now: Time,
+        to: NodeId,
+        out: &mut Outbox<Message>,
+    ) -> Result<(), Rejected> {
+        let Some(r) = self.replica.as_mut() else {
+            return Err(Rejected::LeadershipLost);
+        };
+        let result = r.transfer_leadership(now, to);
+        self.drain(out);
+        result
+    }
+
+    /// An operator asks this member to campaign now.
+    pub fn campaign(&mut self, now: Time, out: &mut Outbox<Message>) {
+        if let Some(r) = self.replica.as_mut() {
+            r.campaign(now);
+        }
+        self.drain(out);
+    }
+
+    /// Sets the candidacy rank (volatile: a restart forgets it).
+    pub fn set_candidacy_rank(&mut self, rank: Option<(u32, u32)>) {
+        if let Some(r) = self.replica.as_mut() {
+            r.set_candidacy_rank(rank);
+        }
+    }
+
+    /// Acts on every `Ready` the replica has, in contract order.
+    fn drain(&mut self, out: &mut Outbox<Message>) {
+        for _ in 0..MAX_READY_ROUNDS {
+            let Some(r) = self.replica.as_mut() else {
+                return;
+            };
+            if !r.has_ready() {
+                self.check_consistency();
+                self.maybe_compact();
+                return;
+            }
+            let ready = r.take_ready();
+            let term = r.status().term;
+            self.handle_ready(ready, term, out);
+        }
+        if self.replica.as_ref().is_some_and(Replica::has_ready) {
+            self.facts.push(Fact::Contract(format!(
+                "still has output after {MAX_READY_ROUNDS} take_ready rounds"
+            )));
+        }
+    }
+
+    fn handle_ready(&mut self, ready: Ready, term: Term, out: &mut Outbox<Message>) {
+        // 1. Persist: the snapshot first, then hard state and entries.
+        let installed = ready.snapshot.map(|snap| {
+            let removed = self.disk.install_snapshot(snap.clone());
+            (snap, removed)
+        });
+        let prev_term = ready
+            .entries
+            .first()
+            .and_then(|e| self.disk.term_at(e.index.prev()))
+            .unwrap_or(Term(0));
+        match self.disk.write(ready.hard_state, &ready.entries) {
+            Ok(removed) if !ready.entries.is_empty() => self.facts.push(Fact::Persisted {
+                prev_term,
+                entries: ready.entries,
+                removed,
+            }),
+            Ok(_) => {}
+            Err(e) => self.facts.push(Fact::Contract(e.to_string())),
+        }
+        // 2. Send.
+        for m in ready.messages {
+            out.send(m.to, m);
+        }
+        // 3. Restore from the snapshot, then apply.
+        if let Some((snap, removed)) = installed {
+            self.restore(&snap, removed);
+        }
+        for entry in ready.committed {
+            if let Err(why) = self.kv.apply(&entry) {
+                self.facts.push(Fact::Contract(why));
+            }
+            if let Some(p) = self.proposals.remove(&entry.index) {
+                let ours = matches!(&entry.payload, Payload::Command(b) if *b == p.payload);
+                let outcome = if ours {
+                    ReplyOutcome::Written { index: entry.index }
+                } else {
+                    ReplyOutcome::NotApplied
+                };
+                self.replies.push(Reply {
+                    tag: p.tag,
+                    outcome,
+                });
+            }
+            let chain = self.kv.chain();
+            self.facts.push(Fact::Applied { term, entry, chain });
+        }
+        for change in ready.roles {
+            self.facts.push(Fact::Role(change));
+        }
+        // 4. Answer reads.
+        for outcome in ready.reads {
+            match outcome {
+                ReadOutcome::Ready { id, index, token } => {
+                    let Some((tag, key)) = self.reads.remove(&id) else {
+                        self.facts
+                            .push(Fact::Contract(format!("unknown read {id:?} ready")));
+                        continue;
+                    };
+                    if self.kv.applied() < index {
+                        self.facts.push(Fact::Contract(format!(
+                            "read ready at {index} but only {} applied",
+                            self.kv.applied()
+                        )));
+                    }
+                    let value = self.kv.get(&key).map(<[u8]>::to_vec);
+                    self.replies.push(Reply {
+                        tag,
+                        outcome: ReplyOutcome::Value {
+                            value,
+                            index,
+                            token,
+                        },
+                    });
+                }
+                ReadOutcome::Failed { id, reason } => {
+                    if let Some((tag, _)) = self.reads.remove(&id) {
+                        self.replies.push(Reply {
+                            tag,
+                            outcome: ReplyOutcome::Rejected(reason),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Replaces the state machine with a snapshot's image.
+    fn restore(&mut self, snap: &Snapshot, removed: Vec<Entry>) {
+        match KvStore::decode(&snap.data) {
+            Some(kv) if kv.applied() == snap.meta.index => {
+                let chain = kv.chain();
+                self.kv = kv;
+                self.facts.push(Fact::Restored {
+                    meta: snap.meta,
+                    removed,
+                    chain,
+                });
+            }
+            Some(kv) => self.facts.push(Fact::Contract(format!(
+                "snapshot labelled {} holds an image taken at {}",
+                snap.meta.index,
+                kv.applied()
+            ))),
+            None => self.facts.push(Fact::Contract(format!(
+                "snapshot at {} holds an unreadable image",
+                snap.meta.index
+            ))),
+        }
+    }
+
+    /// Snapshots the state machine and compacts the log once enough has been applied
+    /// since the last snapshot; the engine then serves lagging followers a snapshot.
+    fn maybe_compact(&mut self) {
+        let applied = self.kv.applied();
+        let since = self.disk.snapshot_meta().index;
+        if self.snapshot_every == 0 || applied.0 < since.0 + self.snapshot_every {
+            return;
+        }
+        let Some(r) = self.replica.as_mut() else {
+            return;
+        };
+        let Some(term) = self.disk.term_at(applied) else {
+            return;
+        };
+        let snap = Snapshot {
+            meta: SnapshotMeta {
+                index: applied,
+                term,
+            },
+            data: self.kv.encode(),
+        };
+        match r.compact(snap.clone()) {
+            Ok(()) => self.disk.compact(snap),
+            Err(e) => self
+                .facts
+                .push(Fact::Contract(format!("refused its own snapshot: {e}"))),
+        }
+    }
+
+    /// After a full drain the engine's log must be exactly what was persisted.
+    fn check_consistency(&mut self) {
+        let Some(r) = self.replica.as_ref() else {
+            return;
+        };
+        let log = r.log();
+        let (last, last_term) = (log.last_index(), log.last_term());
+        let disk_last = self.disk.last_index();
+        let disk_term = self.disk.term_at(disk_last).unwrap_or(Term(0));
+        if (last, last_term) != (disk_last, disk_term) {
+            self.facts.push(Fact::Contract(format!(
+                "engine log ends at ({last}, {last_term}) but the persisted log at ({disk_last}, {disk_term})"
+            )));
+        }
+        if r.status().applied > log.commit() {
+            self.facts.push(Fact::Contract(format!(
+                "applied {} beyond commit {}",
+                r.status().applied,
+                log.commit()
+            )));
+        }
+    }
+}
+
+impl Node for ReplicaNode {
+    type Message = Message;
+
+    fn tick(&mut self, now: Time, out: &mut Outbox<Message>) {
+        if let Some(r) = self.replica.as_mut() {
+            r.tick(now);
+        }
+        self.drain(out);
+    }
+
+    fn receive(&mut self, now: Time, _from: NodeId, msg: Message, out: &mut Outbox<Message>) {
+        if let Some(r) = self.replica.as_mut()
+            && let Err(why) = r.step(now, msg)
+        {
+            // Only misrouted messages are refused, and the simulator routes correctly.
+            self.facts.push(Fact::Contract(format!(
+                "a correctly routed message was refused: {why}"
+            )));
+        }
+        self.drain(out);
+    }
+
+    fn crash(&mut self) {
+        self.replica = None;
+        self.kv = KvStore::new();
+        let lost = std::mem::take(&mut self.proposals)
+            .into_values()
+            .map(|p| p.tag)
+            .chain(
+                std::mem::take(&mut self.reads)
+                    .into_values()
+                    .map(|(tag, _)| tag),
+            );
+        let lost: Vec<Reply> = lost
+            .map(|tag| Reply {
+                tag,
+                outcome: ReplyOutcome::Lost,
+            })
+            .collect();
+        self.replies.extend(lost);
+        self.facts.clear();
+    }
+
+    fn restart(&mut self, now: Time, seed: u64, out: &mut Outbox<Message>) {
+        let mut config = self.config.clone();
+        config.seed = seed;
+        if let Some(snap) = self.disk.snapshot().cloned() {
+            self.restore(&snap, Vec::new());
+        }
+        match Replica::new(config, self.disk.persisted(), now) {
+            Ok(r) => self.replica = Some(r),
+            Err(e) => self.facts.push(Fact::Contract(format!(
+                "refused to restart from its own disk: {e}"
+            ))),
+        }
+        self.drain(out);
+    }
+
+    fn leads(&self) -> bool {
+        self.replica
+            .as_ref()
+            .is_some_and(|r| r.status().role == Role::Leader)
+    }
+}
