@@ -1,0 +1,35 @@
+//! Parliament's peer transport: the sidecar shell's `net` layer (DESIGN §3).
+//!
+//! Each pair of members keeps one long-lived bidirectional gRPC stream (the lower id
+//! dials). Outbound engine messages go into a bounded per-peer queue and leave in
+//! batched frames; inbound ones are converted, checked and delivered to one
+//! [`tokio::sync::mpsc`] channel for the task that owns the engine. Streams redial with
+//! exponential backoff and jitter; frame and message sizes are limited on both ends; a
+//! hello from a member outside the roster is refused; with mTLS, a peer's certificate
+//! must name its roster identity. See `docs/transport.md`.
+//!
+//! The transport makes no protocol decision: it moves messages and counts what it drops.
+
+mod backoff;
+mod config;
+mod connection;
+mod dialer;
+mod error;
+mod handshake;
+mod inbound;
+mod link;
+mod queue;
+mod roster;
+mod service;
+mod shared;
+mod stats;
+mod tls;
+mod transport;
+
+pub use config::{FRAME_OVERHEAD, TransportConfig};
+pub use error::{Error, Result};
+pub use inbound::Inbound;
+pub use roster::{Member, Roster};
+pub use stats::PeerStats;
+pub use tls::TlsConfig;
+pub use transport::Transport;

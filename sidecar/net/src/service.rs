@@ -1,0 +1,80 @@
+//! The listening side: the tonic `Peer` service that accepts streams from peers.
+
+use std::sync::Arc;
+
+use parliament_proto::peer::Frame;
+use parliament_proto::peer::peer_server::Peer;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+use tracing::{info, warn};
+
+use crate::connection;
+use crate::handshake;
+use crate::shared::Shared;
+
+/// Accepts peer streams: reads the hello, refuses unknown peers, then runs the stream.
+#[derive(Debug)]
+pub(crate) struct PeerService {
+    pub(crate) shared: Arc<Shared>,
+}
+
+#[tonic::async_trait]
+impl Peer for PeerService {
+    type StreamStream = ReceiverStream<Result<Frame, Status>>;
+
+    async fn stream(
+        &self,
+        request: Request<Streaming<Frame>>,
+    ) -> Result<Response<Self::StreamStream>, Status> {
+        let shared = &self.shared;
+        let remote = request.remote_addr();
+        let certs = request.peer_certs();
+        let mut inbound = request.into_inner();
+        let timeout = shared.config.handshake_timeout;
+        let first = match tokio::time::timeout(timeout, inbound.message()).await {
+            Err(_) => {
+                warn!(?remote, "peer sent no hello in time");
+                return Err(Status::deadline_exceeded(format!(
+                    "no hello within {} ms",
+                    timeout.as_millis()
+                )));
+            }
+            Ok(Err(status)) => return Err(status),
+            Ok(Ok(None)) => return Err(Status::cancelled("stream ended before the hello")),
+            Ok(Ok(Some(frame))) => frame,
+        };
+        let hello = handshake::hello_of(first).map_err(Status::invalid_argument)?;
+        let checked = handshake::check(&shared.config, &shared.roster, &hello).and_then(|peer| {
+            let certs = certs.as_deref().map(Vec::as_slice);
+            handshake::check_certificate(&shared.config, &shared.roster, peer, certs)?;
+            Ok(peer)
+        });
+        let peer = match checked {
+            Ok(peer) => peer,
+            Err(reason) => {
+                warn!(?remote, claimed = hello.member, %reason, "refused a peer");
+                return Err(Status::permission_denied(reason));
+            }
+        };
+        let Some(link) = shared.links.get(&peer).cloned() else {
+            return Err(Status::permission_denied(format!(
+                "member {peer} has no link here"
+            )));
+        };
+        // Capacity 1: back-pressure reaches the queue, where the drop policy applies.
+        let (tx, rx) = mpsc::channel(1);
+        if tx.try_send(Ok(handshake::hello(&shared.config))).is_err() {
+            return Err(Status::internal("could not queue the hello"));
+        }
+        info!(%peer, ?remote, "accepted a peer stream");
+        let shared = Arc::clone(shared);
+        tokio::spawn(async move {
+            match connection::run(shared, link, inbound, tx, Ok).await {
+                Ok(()) => info!(%peer, "peer stream ended"),
+                Err(e) => warn!(%peer, error = %e, "peer stream failed"),
+            }
+        });
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+}

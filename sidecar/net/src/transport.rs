@@ -1,0 +1,238 @@
+//! The transport: starts the listener and the dialers, queues outbound messages, and
+//! hands inbound ones to the engine task.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parliament_engine::NodeId;
+use parliament_engine::engine::Message;
+use parliament_proto::peer;
+use parliament_proto::peer::peer_server::PeerServer;
+use prost::Message as _;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+use tracing::{error, info};
+
+use crate::config::TransportConfig;
+use crate::dialer;
+use crate::error::{Error, Result};
+use crate::inbound::Inbound;
+use crate::link::PeerLink;
+use crate::roster::Roster;
+use crate::service::PeerService;
+use crate::shared::Shared;
+use crate::stats::{Counters, PeerStats};
+
+/// How long [`Transport::shutdown`] waits for streams to close before aborting them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// A member's peer transport: one long-lived stream per peer pair, batched frames,
+/// bounded per-peer queues, reconnects with backoff. See `docs/transport.md`.
+///
+/// The member with the lower id of each pair dials; the stream then carries messages
+/// both ways. [`Transport::send`] never waits: it queues (dropping the oldest message
+/// when the peer's queue is full). Inbound messages arrive on the receiver returned by
+/// [`Transport::start`], which the single task owning the engine drains.
+///
+/// Dropping the transport stops it (tasks are aborted); [`Transport::shutdown`] stops
+/// it gracefully and releases the listening port before returning.
+#[derive(Debug)]
+pub struct Transport {
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    local_addr: SocketAddr,
+}
+
+impl Transport {
+    /// Binds this member's roster address and starts the transport.
+    ///
+    /// # Errors
+    /// As [`Transport::start`], and [`Error::Listen`] when the address cannot be bound.
+    pub async fn bind(
+        config: TransportConfig,
+        roster: Roster,
+    ) -> Result<(Transport, mpsc::Receiver<Inbound>)> {
+        let Some(me) = roster.get(config.member) else {
+            return Err(Error::Config(format!(
+                "this member ({}) is not in the roster",
+                config.member
+            )));
+        };
+        let listener = TcpListener::bind(&me.address)
+            .await
+            .map_err(|source| Error::Listen {
+                addr: me.address.clone(),
+                source,
+            })?;
+        Transport::start(config, roster, listener).await
+    }
+
+    /// Starts the transport on `listener`: serves the peer service and dials every
+    /// roster member with a higher id. Must run inside a tokio runtime.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the configuration is invalid or this member is not in the
+    /// roster; [`Error::Tls`] when the TLS material cannot be used.
+    pub async fn start(
+        config: TransportConfig,
+        roster: Roster,
+        listener: TcpListener,
+    ) -> Result<(Transport, mpsc::Receiver<Inbound>)> {
+        config.validate()?;
+        if !roster.contains(config.member) {
+            return Err(Error::Config(format!(
+                "this member ({}) is not in the roster",
+                config.member
+            )));
+        }
+        let local_addr = listener.local_addr().map_err(Error::LocalAddr)?;
+        let links: BTreeMap<NodeId, Arc<PeerLink>> = roster
+            .members()
+            .filter(|m| m.id != config.member)
+            .map(|m| {
+                (
+                    m.id,
+                    Arc::new(PeerLink::new(m.clone(), config.queue_capacity)),
+                )
+            })
+            .collect();
+        let (inbound_tx, inbound_rx) = mpsc::channel(config.inbound_capacity);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+
+        let mut server = Server::builder()
+            .tcp_nodelay(true)
+            .http2_keepalive_interval(Some(config.keepalive_interval))
+            .http2_keepalive_timeout(Some(config.keepalive_timeout));
+        if let Some(tls) = &config.tls {
+            server = server
+                .tls_config(tls.server())
+                .map_err(|e| Error::Tls(e.to_string()))?;
+        }
+        let shared = Arc::new(Shared {
+            config,
+            roster,
+            links,
+            inbound: inbound_tx,
+            shutdown: shutdown_rx,
+        });
+        let service = PeerServer::new(PeerService {
+            shared: Arc::clone(&shared),
+        })
+        .max_decoding_message_size(shared.config.max_frame_bytes)
+        .max_encoding_message_size(shared.config.max_frame_bytes);
+        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+
+        let mut tasks = JoinSet::new();
+        let signal = Arc::clone(&shared);
+        let member = shared.config.member;
+        tasks.spawn(async move {
+            let stop = async move { signal.shutting_down().await };
+            if let Err(e) = server
+                .add_service(service)
+                .serve_with_incoming_shutdown(incoming, stop)
+                .await
+            {
+                error!(%member, error = %e, "peer service stopped");
+            }
+        });
+        for (id, link) in &shared.links {
+            if *id > member {
+                tasks.spawn(dialer::run(Arc::clone(&shared), Arc::clone(link)));
+            }
+        }
+        info!(%member, address = %local_addr, peers = shared.links.len(), "peer transport started");
+        Ok((
+            Transport {
+                shared,
+                shutdown,
+                tasks,
+                local_addr,
+            },
+            inbound_rx,
+        ))
+    }
+
+    /// Queues `message` for `peer`. Never waits: when the peer's queue is full the
+    /// oldest queued message is dropped and counted in [`PeerStats::dropped_overflow`].
+    ///
+    /// # Errors
+    /// [`Error::UnknownPeer`] when `peer` is not another roster member;
+    /// [`Error::MessageTooLarge`] when the message encodes to more than
+    /// `max_message_bytes` (it is dropped and counted in [`PeerStats::dropped_oversize`]).
+    pub fn send(&self, peer: NodeId, message: &Message) -> Result<()> {
+        let link = self
+            .shared
+            .links
+            .get(&peer)
+            .ok_or(Error::UnknownPeer { peer })?;
+        let wire = peer::Message::from(message);
+        let size = wire.encoded_len();
+        let limit = self.shared.config.max_message_bytes;
+        if size > limit {
+            Counters::add(&link.counters.dropped_oversize, 1);
+            return Err(Error::MessageTooLarge {
+                peer,
+                kind: message.body.kind(),
+                size,
+                limit,
+            });
+        }
+        link.queue.push(wire, size);
+        Ok(())
+    }
+
+    /// The counters of the link to `peer`, or `None` when it is not a peer.
+    #[must_use]
+    pub fn stats(&self, peer: NodeId) -> Option<PeerStats> {
+        self.shared.links.get(&peer).map(|l| l.stats())
+    }
+
+    /// The other roster members, in id order.
+    pub fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.shared.links.keys().copied()
+    }
+
+    /// Resolves once a stream with `peer` is up (immediately if one is).
+    ///
+    /// # Errors
+    /// [`Error::UnknownPeer`] when `peer` is not another roster member.
+    pub async fn wait_connected(&self, peer: NodeId) -> Result<()> {
+        let link = self
+            .shared
+            .links
+            .get(&peer)
+            .ok_or(Error::UnknownPeer { peer })?;
+        link.wait_connected().await;
+        Ok(())
+    }
+
+    /// The address the peer service listens on.
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops dialling and serving, closes every stream, and waits (briefly) for the
+    /// listener to be released.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        let drain = async { while self.tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
+            self.tasks.abort_all();
+            while self.tasks.join_next().await.is_some() {}
+        }
+        info!(member = %self.shared.config.member, "peer transport stopped");
+    }
+}
+
+impl Drop for Transport {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
