@@ -10,6 +10,7 @@ use tonic::{Request, Response, Status, Streaming};
 use tracing::{info, warn};
 
 use crate::connection;
+use crate::error::Error;
 use crate::handshake;
 use crate::shared::Shared;
 
@@ -68,11 +69,20 @@ impl Peer for PeerService {
             return Err(Status::internal("could not queue the hello"));
         }
         info!(%peer, ?remote, "accepted a peer stream");
+        let shared_timeout = shared.config.handshake_timeout;
         let shared = Arc::clone(shared);
+        // Kept to tell the peer why its stream is reset (e.g. an oversize frame).
+        let status_tx = tx.clone();
         tokio::spawn(async move {
             match connection::run(shared, link, inbound, tx, Ok).await {
                 Ok(()) => info!(%peer, "peer stream ended"),
-                Err(e) => warn!(%peer, error = %e, "peer stream failed"),
+                Err(e) => {
+                    warn!(%peer, error = %e, "peer stream failed; resetting it");
+                    if let Error::Stream { status, .. } = e {
+                        let wait = shared_timeout;
+                        let _ = tokio::time::timeout(wait, status_tx.send(Err(*status))).await;
+                    }
+                }
             }
         });
         Ok(Response::new(ReceiverStream::new(rx)))
