@@ -11,6 +11,7 @@
 //! The transport makes no protocol decision: it moves messages and counts what it drops.
 
 mod backoff;
+mod ca;
 mod config;
 mod connection;
 mod dialer;
@@ -26,6 +27,7 @@ mod stats;
 mod tls;
 mod transport;
 
+pub use ca::ThrowawayCa;
 pub use config::{FRAME_OVERHEAD, TransportConfig};
 pub use error::{Error, Result};
 pub use inbound::Inbound;
