@@ -300,7 +300,11 @@ impl Replica {
             leader: None,
             log: Log::restore_after(meta.index, meta.term, entries, hard_state.commit),
             applied: meta.index,
-            heard_leader_at: None,
+            // A replica that has ever been in a term may have echoed a leader's round just
+            // before it crashed; it must keep refusing votes for an election timeout as if
+            // it had heard that leader now, or the leader's lease would not be safe
+            // (docs/protocol.md#66-lease-safety-no-two-leaders-hold-a-lease-at-the-same-moment).
+            heard_leader_at: (hard_state.term > Term(0)).then_some(now),
             election_deadline: now,
             rank: None,
             votes: BTreeMap::new(),
@@ -596,7 +600,12 @@ impl Replica {
     /// Still runs the pre-vote when configured, so it cannot disrupt a healthy leader.
     pub fn campaign(&mut self, now: Time) {
         self.advance_clock(now);
-        if self.role != Role::Leader && self.config.quorum.contains(self.config.id) {
+        // Its own vote obeys stickiness too: a replica that heard a leader within the
+        // election timeout waits for its timer instead.
+        if self.role != Role::Leader
+            && self.config.quorum.contains(self.config.id)
+            && !self.leader_is_fresh()
+        {
             self.start_campaign(false);
         }
     }
@@ -760,18 +769,17 @@ impl Replica {
         self.election_deadline = Time(self.now.0 + timeout);
     }
 
-    /// Whether this replica heard from a live leader of its term within the minimum
-    /// election timeout. Such a replica refuses (pre-)votes to anyone else: that is what
+    /// Whether this replica heard from a leader (or restarted after having been in a
+    /// term) within the minimum election timeout. Such a replica refuses (pre-)votes to
+    /// anyone else, including itself: that is what
     /// keeps a partitioned member from deposing a healthy leader, and what makes
     /// leases safe (docs/protocol.md#leases).
     fn leader_is_fresh(&self) -> bool {
         if self.role == Role::Leader {
             return true;
         }
-        match (self.leader, self.heard_leader_at) {
-            (Some(_), Some(at)) => self.now < at + self.config.election_timeout_min,
-            _ => false,
-        }
+        self.heard_leader_at
+            .is_some_and(|at| self.now < at + self.config.election_timeout_min)
     }
 
     fn start_campaign(&mut self, transfer: bool) {
