@@ -8,5 +8,6 @@
 pub mod engine;
 pub mod state;
 pub mod types;
+pub mod westminster;
 
 pub use types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};

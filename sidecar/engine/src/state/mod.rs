@@ -53,7 +53,7 @@ mod sessions;
 pub mod snapshot;
 mod store;
 mod versioned;
-mod wire;
+pub(crate) mod wire;
 
 pub use command::{COMMAND_VERSION, Command, Write, WriteOp};
 pub use config::{Config, KEY_OVERHEAD_BYTES};

@@ -1,0 +1,81 @@
+//! A member's configuration: who it is, the roster, and the timings of both levels.
+
+use std::time::Duration;
+
+use crate::engine::Config;
+use crate::types::NodeId;
+use crate::westminster::Roster;
+
+/// Election and heartbeat timings of one level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timings {
+    /// Minimum election timeout.
+    pub election_timeout_min: Duration,
+    /// Maximum election timeout (exclusive).
+    pub election_timeout_max: Duration,
+    /// Heartbeat interval.
+    pub heartbeat_interval: Duration,
+    /// Clock-drift bound over one minimum election timeout.
+    pub max_clock_drift: Duration,
+}
+
+impl Timings {
+    /// District defaults: the engine's (1–2 s, 100 ms heartbeats).
+    #[must_use]
+    pub fn district() -> Timings {
+        Timings {
+            election_timeout_min: Duration::from_millis(1000),
+            election_timeout_max: Duration::from_millis(2000),
+            heartbeat_interval: Duration::from_millis(100),
+            max_clock_drift: Duration::from_millis(100),
+        }
+    }
+
+    /// Commons defaults: every Commons step waits for a district commit, so the Commons
+    /// runs about three times slower than a district.
+    #[must_use]
+    pub fn commons() -> Timings {
+        Timings {
+            election_timeout_min: Duration::from_millis(3000),
+            election_timeout_max: Duration::from_millis(6000),
+            heartbeat_interval: Duration::from_millis(300),
+            max_clock_drift: Duration::from_millis(300),
+        }
+    }
+
+    pub(crate) fn apply_to(&self, c: &mut Config) {
+        c.election_timeout_min = self.election_timeout_min;
+        c.election_timeout_max = self.election_timeout_max;
+        c.heartbeat_interval = self.heartbeat_interval;
+        c.max_clock_drift = self.max_clock_drift;
+    }
+}
+
+/// Everything a member needs to start.
+#[derive(Clone, Debug)]
+pub struct MemberConfig {
+    /// This member.
+    pub id: NodeId,
+    /// The parliament's roster.
+    pub roster: Roster,
+    /// District timings.
+    pub district: Timings,
+    /// Commons timings.
+    pub commons: Timings,
+    /// Seed of this incarnation's election timeouts (both levels derive from it).
+    pub seed: u64,
+}
+
+impl MemberConfig {
+    /// A member of `roster` with default timings.
+    #[must_use]
+    pub fn new(id: NodeId, roster: Roster, seed: u64) -> MemberConfig {
+        MemberConfig {
+            id,
+            roster,
+            district: Timings::district(),
+            commons: Timings::commons(),
+            seed,
+        }
+    }
+}

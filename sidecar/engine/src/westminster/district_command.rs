@@ -1,0 +1,227 @@
+//! What a district log holds besides no-ops: key-value commands of the district scope,
+//! and the seat's durable Commons state (docs/westminster.md §2).
+
+use bytes::Bytes;
+
+use crate::engine::{Entry, HardState, Payload};
+use crate::state::Error;
+use crate::state::wire::{Reader, Writer, to_u64};
+use crate::types::{LogIndex, NodeId, Term};
+
+const VERSION: u8 = 1;
+const TAG_KV: u8 = 1;
+const TAG_SEAT_PERSIST: u8 = 2;
+
+/// One command of a district log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DistrictCommand {
+    /// A `state::Command` for the district's key-value scope, encoded.
+    Kv(Bytes),
+    /// What the district's Commons seat must persist before it may act.
+    SeatPersist(SeatPersist),
+}
+
+/// The seat's "fsync": the part of a Commons `Ready` that must be durable before the
+/// seat's messages leave, plus the Commons commit index for every member to learn.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SeatPersist {
+    /// The district term of the member hosting the seat when it wrote this.
+    pub incarnation: Term,
+    /// The seat's new term and vote, if they changed.
+    pub hard_state: Option<HardState>,
+    /// Commons entries to persist (truncating the seat's log from the first one).
+    pub entries: Vec<Entry>,
+    /// The Commons commit index the seat has learned.
+    pub commit: LogIndex,
+}
+
+impl DistrictCommand {
+    /// The bytes stored in a district entry.
+    #[must_use]
+    pub fn encode(&self) -> Bytes {
+        let mut w = Writer::new();
+        w.u8(VERSION);
+        match self {
+            DistrictCommand::Kv(bytes) => {
+                w.u8(TAG_KV);
+                w.bytes(bytes);
+            }
+            DistrictCommand::SeatPersist(p) => {
+                w.u8(TAG_SEAT_PERSIST);
+                w.u64(p.incarnation.get());
+                w.bool(p.hard_state.is_some());
+                if let Some(hs) = p.hard_state {
+                    w.u64(hs.term.get());
+                    w.bool(hs.vote.is_some());
+                    w.u64(hs.vote.map_or(0, NodeId::get));
+                    w.u64(hs.commit.get());
+                }
+                w.u64(to_u64(p.entries.len()));
+                for e in &p.entries {
+                    w.u64(e.term.get());
+                    w.u64(e.index.get());
+                    match &e.payload {
+                        Payload::Noop => w.u8(0),
+                        Payload::Command(b) => {
+                            w.u8(1);
+                            w.bytes(b);
+                        }
+                    }
+                }
+                w.u64(p.commit.get());
+            }
+        }
+        Bytes::from(w.finish())
+    }
+
+    /// Reads a district command.
+    ///
+    /// # Errors
+    /// An [`Error`] naming what could not be read and at which offset; never panics.
+    pub fn decode(bytes: &[u8]) -> Result<DistrictCommand, Error> {
+        let mut r = Reader::new(bytes);
+        r.version("district command", VERSION)?;
+        let offset = r.position();
+        let cmd = match r.u8("district command tag")? {
+            TAG_KV => DistrictCommand::Kv(Bytes::copy_from_slice(r.bytes("key-value command")?)),
+            TAG_SEAT_PERSIST => {
+                let incarnation = Term(r.u64("seat incarnation")?);
+                let hard_state = if r.bool("seat hard state flag")? {
+                    let term = Term(r.u64("seat term")?);
+                    let has_vote = r.bool("seat vote flag")?;
+                    let vote = r.u64("seat vote")?;
+                    let commit = LogIndex(r.u64("seat hard state commit")?);
+                    Some(HardState {
+                        term,
+                        vote: has_vote.then_some(NodeId(vote)),
+                        commit,
+                    })
+                } else {
+                    None
+                };
+                let count = r.u64("seat entry count")?;
+                // Each entry takes at least 17 bytes: refuse counts the input cannot hold
+                // before allocating for them.
+                if count > to_u64(r.remaining() / 17) {
+                    return Err(Error::Truncated {
+                        what: "seat entries",
+                        offset: r.position(),
+                        needed: count.saturating_mul(17),
+                        available: r.remaining(),
+                    });
+                }
+                let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+                for _ in 0..count {
+                    let term = Term(r.u64("seat entry term")?);
+                    let index = LogIndex(r.u64("seat entry index")?);
+                    let at = r.position();
+                    let payload = match r.u8("seat entry kind")? {
+                        0 => Payload::Noop,
+                        1 => {
+                            Payload::Command(Bytes::copy_from_slice(r.bytes("seat entry payload")?))
+                        }
+                        tag => {
+                            return Err(Error::UnknownTag {
+                                what: "seat entry kind",
+                                tag,
+                                offset: at,
+                            });
+                        }
+                    };
+                    entries.push(Entry {
+                        term,
+                        index,
+                        payload,
+                    });
+                }
+                let commit = LogIndex(r.u64("seat commit")?);
+                DistrictCommand::SeatPersist(SeatPersist {
+                    incarnation,
+                    hard_state,
+                    entries,
+                    commit,
+                })
+            }
+            tag => {
+                return Err(Error::UnknownTag {
+                    what: "district command tag",
+                    tag,
+                    offset,
+                });
+            }
+        };
+        r.finish("district command")?;
+        Ok(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn persist() -> SeatPersist {
+        SeatPersist {
+            incarnation: Term(4),
+            hard_state: Some(HardState {
+                term: Term(3),
+                vote: Some(NodeId(2)),
+                commit: LogIndex(1),
+            }),
+            entries: vec![
+                Entry {
+                    term: Term(3),
+                    index: LogIndex(2),
+                    payload: Payload::Noop,
+                },
+                Entry {
+                    term: Term(3),
+                    index: LogIndex(3),
+                    payload: Payload::Command(Bytes::from_static(b"x")),
+                },
+            ],
+            commit: LogIndex(2),
+        }
+    }
+
+    #[test]
+    fn commands_round_trip() {
+        for cmd in [
+            DistrictCommand::Kv(Bytes::from_static(b"kv")),
+            DistrictCommand::SeatPersist(persist()),
+        ] {
+            assert_eq!(DistrictCommand::decode(&cmd.encode()).unwrap(), cmd);
+        }
+    }
+
+    #[test]
+    fn every_truncation_is_refused() {
+        let bytes = DistrictCommand::SeatPersist(persist()).encode();
+        for cut in 0..bytes.len() {
+            assert!(
+                DistrictCommand::decode(&bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_absurd_entry_count_is_refused_before_allocating() {
+        let mut w = Writer::new();
+        w.u8(VERSION);
+        w.u8(TAG_SEAT_PERSIST);
+        w.u64(1);
+        w.bool(false);
+        w.u64(u64::MAX);
+        let err = DistrictCommand::decode(&w.finish()).unwrap_err();
+        assert!(err.to_string().contains("seat entries"), "{err}");
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = DistrictCommand::decode(&bytes);
+        }
+    }
+}

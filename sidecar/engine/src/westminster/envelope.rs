@@ -1,0 +1,33 @@
+//! What members send each other: district messages, and Commons messages wrapped with
+//! the incarnation of the seat's host (docs/westminster.md §2, DESIGN.md §6 rule 2).
+
+use crate::engine::Message;
+use crate::types::Term;
+
+/// A message between members.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Envelope {
+    /// A message of the sender's district group.
+    District(Message),
+    /// A message between Commons seats.
+    Commons {
+        /// The district term of the member hosting the sending seat. A receiver ignores
+        /// a message older than the newest incarnation it has seen of that seat.
+        incarnation: Term,
+        /// Set when a member that does not host the addressed seat passed it on to its
+        /// district leader; a forwarded message is never forwarded again.
+        forwarded: bool,
+        /// The seat-to-seat message.
+        message: Message,
+    },
+}
+
+impl Envelope {
+    /// The engine message inside.
+    #[must_use]
+    pub fn message(&self) -> &Message {
+        match self {
+            Envelope::District(m) | Envelope::Commons { message: m, .. } => m,
+        }
+    }
+}

@@ -1,0 +1,799 @@
+//! A member of a parliament: a replica of its district, the district's state, and —
+//! while it is the district's representative — the district's Commons seat.
+//!
+//! The rules are DESIGN.md §6 and docs/westminster.md §2: a seat persists through its
+//! district before any visible effect; only a representative holding its district lease
+//! hosts the seat; a new host resumes the seat as a restarted replica.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::engine::{
+    Config, ConfigError, Entry, HardState, Message, Payload, Persisted, ReadId, ReadLevel,
+    ReadOutcome, Ready, Rejected, Replica, Role, RoleChange, Status,
+};
+use crate::state::{self, Command, Key, Read, Response, Scope, StateMachine};
+use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
+use crate::westminster::{
+    COMMONS, DistrictCommand, DistrictId, Envelope, MemberConfig, SeatPersist, SeatRecord,
+};
+
+/// Something that happened at this member, for the shell to act on after persisting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A role in a group changed (the district group, or the Commons for the seat).
+    Role {
+        /// The group.
+        group: GroupId,
+        /// The change.
+        change: RoleChange,
+    },
+    /// A key-value command was applied at `(group, index)`; the shell answers the client
+    /// whose proposal returned that index and term.
+    Applied {
+        /// The district group, or [`COMMONS`] for global and critical writes.
+        group: GroupId,
+        /// Its index in that group's log.
+        index: LogIndex,
+        /// The term of the entry (compare with the proposal's: an entry overwritten by a
+        /// later leader has another term).
+        term: Term,
+        /// The state machine's answer.
+        response: Response,
+    },
+    /// A read may now be served from [`Member::get`].
+    ReadReady {
+        /// The read's id.
+        id: ReadId,
+    },
+    /// A read could not be confirmed here.
+    ReadFailed {
+        /// The read's id.
+        id: ReadId,
+        /// Why.
+        reason: Refused,
+    },
+}
+
+/// What the shell must do, in this order: persist `hard_state` and `entries` (the
+/// district replica's, with the engine's truncation rule), then send `messages`, then
+/// act on `events`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemberReady {
+    /// District hard state to persist.
+    pub hard_state: Option<HardState>,
+    /// District entries to persist.
+    pub entries: Vec<Entry>,
+    /// Messages, each to one member.
+    pub messages: Vec<(NodeId, Envelope)>,
+    /// Events, in order.
+    pub events: Vec<Event>,
+}
+
+/// Why a member refused a request.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// The scope belongs to another district.
+    #[error("scope {scope} belongs to another district; send it to a member of that district")]
+    WrongDistrict {
+        /// The scope asked for.
+        scope: String,
+    },
+    /// This member does not lead the group that must take the request.
+    #[error("not the leader of {group}; the leader is {leader:?}")]
+    NotLeader {
+        /// The district group or the Commons.
+        group: GroupId,
+        /// The leader this member knows: a member for a district, a seat for the Commons.
+        leader: Option<NodeId>,
+    },
+    /// The engine refused.
+    #[error(transparent)]
+    Engine(#[from] Rejected),
+    /// The state machine refused the command before proposing it.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A proposal that was accepted: it will be answered by an [`Event::Applied`] with this
+/// group, index and term, or superseded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Proposal {
+    /// The group it was proposed to.
+    pub group: GroupId,
+    /// Its index.
+    pub index: LogIndex,
+    /// The leader's term.
+    pub term: Term,
+}
+
+/// A seat `Ready` waiting for its persistence to commit in the district.
+#[derive(Debug)]
+struct PendingSeatReady {
+    /// The district entry that persists it (with the district term it was proposed in),
+    /// or `None` when it needed nothing persisted.
+    persist_at: Option<(LogIndex, Term)>,
+    ready: Ready,
+}
+
+/// The seat, while this member hosts it.
+#[derive(Debug)]
+struct SeatHost {
+    incarnation: Term,
+    replica: Replica,
+    pending: VecDeque<PendingSeatReady>,
+    /// The Commons commit index last sent to the district.
+    commit_sent: LogIndex,
+}
+
+/// One member: sans-IO, deterministic, driven like an engine replica.
+#[derive(Debug)]
+pub struct Member {
+    config: MemberConfig,
+    district: DistrictId,
+    replica: Replica,
+    district_kv: StateMachine,
+    global_kv: StateMachine,
+    seat_record: SeatRecord,
+    /// District log index applied to the district state.
+    applied: LogIndex,
+    seat: Option<SeatHost>,
+    /// The newest host incarnation seen per district (rule 2).
+    newest_incarnation: BTreeMap<DistrictId, Term>,
+    /// The member last seen hosting each seat.
+    hosts: BTreeMap<DistrictId, NodeId>,
+    /// Global reads confirmed by the seat at a Commons index, waiting for the global
+    /// store to apply through it.
+    global_reads: Vec<(ReadId, LogIndex)>,
+    now: Time,
+    bootstrapped: bool,
+    out: MemberReady,
+}
+
+/// A configuration the member cannot start with.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MemberError {
+    /// The member is not in the roster.
+    #[error("member {0} is not in the roster; add it to a district first")]
+    NotInRoster(NodeId),
+    /// The engine refused its configuration or persisted state.
+    #[error(transparent)]
+    Engine(#[from] ConfigError),
+    /// The state machine refused its configuration.
+    #[error(transparent)]
+    State(#[from] state::Error),
+}
+
+impl Member {
+    /// Starts (or restarts) a member from its district replica's persisted state. The
+    /// district state, the seat record and the global store are rebuilt by re-applying
+    /// the committed district log.
+    ///
+    /// # Errors
+    /// The member is not in the roster, or the engine refuses the persisted state.
+    pub fn new(
+        config: MemberConfig,
+        persisted: Persisted,
+        now: Time,
+    ) -> Result<Member, MemberError> {
+        let district = config
+            .roster
+            .district_of(config.id)
+            .ok_or(MemberError::NotInRoster(config.id))?;
+        let roster_district = config
+            .roster
+            .district(district)
+            .ok_or(MemberError::NotInRoster(config.id))?;
+        let mut c = Config::new(
+            config.id,
+            district.group(),
+            roster_district.members.iter().copied(),
+        );
+        config.district.apply_to(&mut c);
+        c.seed = config.seed;
+        let replica = Replica::new(c, persisted, now)?;
+        let district_scope = Scope::District(roster_district.name.clone());
+        let district_kv = StateMachine::new(state::Config::for_scopes([district_scope]))?;
+        let global_kv =
+            StateMachine::new(state::Config::for_scopes([Scope::Global, Scope::Critical]))?;
+        Ok(Member {
+            district,
+            replica,
+            district_kv,
+            global_kv,
+            seat_record: SeatRecord::default(),
+            applied: LogIndex(0),
+            seat: None,
+            newest_incarnation: BTreeMap::new(),
+            hosts: BTreeMap::new(),
+            global_reads: Vec::new(),
+            now,
+            bootstrapped: false,
+            out: MemberReady::default(),
+            config,
+        })
+    }
+
+    // ----- observation ---------------------------------------------------------------
+
+    /// This member.
+    #[must_use]
+    pub fn id(&self) -> NodeId {
+        self.config.id
+    }
+
+    /// Its district.
+    #[must_use]
+    pub fn district(&self) -> DistrictId {
+        self.district
+    }
+
+    /// The district replica's status.
+    #[must_use]
+    pub fn district_status(&self) -> Status {
+        self.replica.status()
+    }
+
+    /// The seat replica's status, while this member hosts the seat.
+    #[must_use]
+    pub fn seat_status(&self) -> Option<Status> {
+        self.seat.as_ref().map(|s| s.replica.status())
+    }
+
+    /// The incarnation of the hosted seat.
+    #[must_use]
+    pub fn seat_incarnation(&self) -> Option<Term> {
+        self.seat.as_ref().map(|s| s.incarnation)
+    }
+
+    /// The district's durable Commons state, as this member has applied it.
+    #[must_use]
+    pub fn seat_record(&self) -> &SeatRecord {
+        &self.seat_record
+    }
+
+    /// The district replica's log.
+    #[must_use]
+    pub fn district_log(&self) -> &crate::engine::Log {
+        self.replica.log()
+    }
+
+    /// Whether this member is the Prime Minister: it hosts the seat that leads the
+    /// Commons.
+    #[must_use]
+    pub fn is_prime_minister(&self) -> bool {
+        self.seat_status().is_some_and(|s| s.role == Role::Leader)
+    }
+
+    /// Reads `key` from what this member has applied (a stale read unless a
+    /// [`Event::ReadReady`] confirmed it).
+    ///
+    /// # Errors
+    /// The scope is another district's.
+    pub fn get(&self, scope: &Scope, key: &Key) -> Result<Read, state::Rejected> {
+        match scope {
+            Scope::District(_) => self.district_kv.get(scope, key),
+            Scope::Global | Scope::Critical => self.global_kv.get(scope, key),
+        }
+    }
+
+    // ----- inputs --------------------------------------------------------------------
+
+    /// Time passes.
+    pub fn tick(&mut self, now: Time) {
+        self.now = self.now.max(now);
+        if !self.bootstrapped {
+            self.bootstrapped = true;
+            let named = self
+                .config
+                .roster
+                .district(self.district)
+                .and_then(|d| d.bootstrap_representative);
+            if named == Some(self.config.id) {
+                self.replica.campaign(self.now);
+            }
+        }
+        self.replica.tick(self.now);
+        if let Some(seat) = self.seat.as_mut() {
+            seat.replica.tick(self.now);
+        }
+        self.refresh_seat();
+    }
+
+    /// A message from member `from`.
+    ///
+    /// # Errors
+    /// The engine refused it (wrong group, unknown member, ...); nothing changed.
+    pub fn step(&mut self, now: Time, from: NodeId, envelope: Envelope) -> Result<(), Rejected> {
+        self.now = self.now.max(now);
+        let result = match envelope {
+            Envelope::District(m) => self.replica.step(self.now, m),
+            Envelope::Commons {
+                incarnation,
+                forwarded,
+                message,
+            } => self.receive_commons(from, incarnation, forwarded, message),
+        };
+        self.refresh_seat();
+        result
+    }
+
+    fn receive_commons(
+        &mut self,
+        from: NodeId,
+        incarnation: Term,
+        forwarded: bool,
+        message: Message,
+    ) -> Result<(), Rejected> {
+        if message.group != COMMONS {
+            return Err(Rejected::WrongGroup(message.group));
+        }
+        let sender = DistrictId::of_seat(message.from);
+        if self.config.roster.district(sender).is_none() {
+            return Err(Rejected::UnknownMember(message.from));
+        }
+        let newest = self.newest_incarnation.entry(sender).or_default();
+        if incarnation < *newest {
+            tracing::debug!(seat = %message.from, %incarnation, newest = %*newest, "stale seat incarnation ignored");
+            return Ok(());
+        }
+        *newest = incarnation;
+        if !forwarded && self.config.roster.district_of(from) == Some(sender) {
+            self.hosts.insert(sender, from);
+        }
+        if message.to != self.district.seat() {
+            return Err(Rejected::Misaddressed(message.to));
+        }
+        if let Some(seat) = self.seat.as_mut() {
+            return seat.replica.step(self.now, message);
+        }
+        // Not hosting: pass it to the representative once.
+        let leader = self.replica.status().leader;
+        if let Some(rep) = leader.filter(|l| *l != self.config.id && !forwarded) {
+            self.out.messages.push((
+                rep,
+                Envelope::Commons {
+                    incarnation,
+                    forwarded: true,
+                    message,
+                },
+            ));
+        }
+        Ok(())
+    }
+
+    /// Proposes a key-value command. District-scope commands go to the district group
+    /// (this member must be its leader); global and critical ones to the Commons (this
+    /// member must be the Prime Minister).
+    ///
+    /// # Errors
+    /// [`Refused`] says where to go instead, or what was wrong with the command.
+    pub fn propose(&mut self, now: Time, command: &Command) -> Result<Proposal, Refused> {
+        self.now = self.now.max(now);
+        let result = self.propose_inner(command);
+        self.refresh_seat();
+        result
+    }
+
+    fn propose_inner(&mut self, command: &Command) -> Result<Proposal, Refused> {
+        let bytes = command.encode();
+        match command.scope() {
+            scope @ Scope::District(_) => {
+                self.district_kv.config().admit(command).map_err(|e| {
+                    if self.owns(scope) {
+                        Refused::Invalid(e.to_string())
+                    } else {
+                        wrong(scope)
+                    }
+                })?;
+                let payload = DistrictCommand::Kv(bytes).encode();
+                let (index, _) = self.replica.propose(self.now, vec![payload])?;
+                Ok(Proposal {
+                    group: self.district.group(),
+                    index,
+                    term: self.replica.status().term,
+                })
+            }
+            Scope::Global | Scope::Critical => {
+                self.global_kv
+                    .config()
+                    .admit(command)
+                    .map_err(|e| Refused::Invalid(e.to_string()))?;
+                let Some(seat) = self.seat.as_mut() else {
+                    return Err(Refused::NotLeader {
+                        group: COMMONS,
+                        leader: None,
+                    });
+                };
+                let (index, _) =
+                    seat.replica
+                        .propose(self.now, vec![bytes])
+                        .map_err(|e| match e {
+                            Rejected::NotLeader { leader, .. } => Refused::NotLeader {
+                                group: COMMONS,
+                                leader,
+                            },
+                            other => Refused::Engine(other),
+                        })?;
+                Ok(Proposal {
+                    group: COMMONS,
+                    index,
+                    term: seat.replica.status().term,
+                })
+            }
+        }
+    }
+
+    fn owns(&self, scope: &Scope) -> bool {
+        self.district_kv.config().keeps(scope)
+    }
+
+    /// Asks to confirm a read of `scope` at `level`; answered by [`Event::ReadReady`] or
+    /// [`Event::ReadFailed`], after which [`Member::get`] serves it.
+    ///
+    /// # Errors
+    /// [`Refused`] when this member cannot confirm reads of that scope.
+    pub fn read(
+        &mut self,
+        now: Time,
+        id: ReadId,
+        scope: &Scope,
+        level: ReadLevel,
+    ) -> Result<(), Refused> {
+        self.now = self.now.max(now);
+        let result = match scope {
+            Scope::District(_) if !self.owns(scope) => Err(wrong(scope)),
+            Scope::District(_) => self
+                .replica
+                .read(self.now, id, level)
+                .map_err(Refused::from),
+            Scope::Global | Scope::Critical => match self.seat.as_mut() {
+                None => Err(Refused::NotLeader {
+                    group: COMMONS,
+                    leader: None,
+                }),
+                Some(seat) => {
+                    // Rule 5: a global lease read also needs the district lease; without
+                    // it the seat is not hosted at all, so the seat's own check suffices.
+                    seat.replica.read(self.now, id, level).map_err(|e| match e {
+                        Rejected::NotLeader { leader, .. } => Refused::NotLeader {
+                            group: COMMONS,
+                            leader,
+                        },
+                        other => Refused::Engine(other),
+                    })
+                }
+            },
+        };
+        self.refresh_seat();
+        result
+    }
+
+    // ----- outputs -------------------------------------------------------------------
+
+    /// Whether [`Member::take_ready`] has anything.
+    #[must_use]
+    pub fn has_ready(&self) -> bool {
+        self.replica.has_ready()
+            || self.seat.as_ref().is_some_and(|s| s.replica.has_ready())
+            || self.out != MemberReady::default()
+    }
+
+    /// Drains everything to do. See [`MemberReady`] for the order.
+    pub fn take_ready(&mut self) -> MemberReady {
+        loop {
+            let mut progressed = false;
+            if let Some(ready) = self
+                .seat
+                .as_mut()
+                .filter(|s| s.replica.has_ready())
+                .map(|s| s.replica.take_ready())
+            {
+                self.stage_seat_ready(ready);
+                progressed = true;
+            }
+            if self.replica.has_ready() {
+                let ready = self.replica.take_ready();
+                self.handle_district_ready(ready);
+                progressed = true;
+            }
+            self.refresh_seat();
+            self.release_seat_readies();
+            self.release_global_reads();
+            if !progressed {
+                break;
+            }
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    fn handle_district_ready(&mut self, ready: Ready) {
+        let group = self.district.group();
+        if let Some(hs) = ready.hard_state {
+            self.out.hard_state = Some(hs);
+        }
+        if let Some(first) = ready.entries.first() {
+            // Merge with entries already staged: the later Ready wins from its first index.
+            self.out.entries.retain(|e| e.index < first.index);
+            self.out.entries.extend(ready.entries.iter().cloned());
+        }
+        for m in ready.messages {
+            self.out.messages.push((m.to, Envelope::District(m)));
+        }
+        for e in &ready.committed {
+            self.apply_district_entry(e);
+        }
+        for change in ready.roles {
+            self.out.events.push(Event::Role { group, change });
+        }
+        for r in ready.reads {
+            self.out.events.push(match r {
+                ReadOutcome::Ready { id, .. } => Event::ReadReady { id },
+                ReadOutcome::Failed { id, reason } => Event::ReadFailed {
+                    id,
+                    reason: Refused::Engine(reason),
+                },
+            });
+        }
+    }
+
+    fn apply_district_entry(&mut self, e: &Entry) {
+        let group = self.district.group();
+        self.applied = e.index;
+        let Payload::Command(bytes) = &e.payload else {
+            self.skip_district(e.index);
+            return;
+        };
+        match DistrictCommand::decode(bytes) {
+            Ok(DistrictCommand::Kv(cmd)) => {
+                let token = FencingToken {
+                    group,
+                    term: e.term,
+                };
+                match self.district_kv.apply(e.index, Some(token), &cmd) {
+                    Ok(response) => {
+                        self.out.events.push(Event::Applied {
+                            group,
+                            index: e.index,
+                            term: e.term,
+                            response,
+                        });
+                    }
+                    Err(err) => {
+                        tracing::error!(index = %e.index, error = %err, "district state refused an index")
+                    }
+                }
+            }
+            Ok(DistrictCommand::SeatPersist(p)) => {
+                self.skip_district(e.index);
+                for ce in self.seat_record.apply(&p) {
+                    self.apply_global_entry(&ce);
+                }
+            }
+            Err(err) => {
+                tracing::warn!(index = %e.index, error = %err, "committed district entry is not a district command");
+                self.skip_district(e.index);
+            }
+        }
+    }
+
+    fn skip_district(&mut self, index: LogIndex) {
+        if let Err(err) = self.district_kv.skip(index) {
+            tracing::error!(%index, error = %err, "district state refused an index");
+        }
+    }
+
+    fn apply_global_entry(&mut self, e: &Entry) {
+        match self.global_kv.apply_entry(e, COMMONS) {
+            Ok(Some(response)) => {
+                self.out.events.push(Event::Applied {
+                    group: COMMONS,
+                    index: e.index,
+                    term: e.term,
+                    response,
+                });
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(index = %e.index, error = %err, "global state refused an index")
+            }
+        }
+    }
+
+    /// Queues a seat `Ready` behind its persistence in the district (rule 1).
+    fn stage_seat_ready(&mut self, ready: Ready) {
+        let Some(seat) = self.seat.as_mut() else {
+            return;
+        };
+        let commit = ready.committed.last().map_or(seat.commit_sent, |e| e.index);
+        let needs_persist =
+            ready.hard_state.is_some() || !ready.entries.is_empty() || commit > seat.commit_sent;
+        if !needs_persist {
+            seat.pending.push_back(PendingSeatReady {
+                persist_at: None,
+                ready,
+            });
+            return;
+        }
+        let persist = SeatPersist {
+            incarnation: seat.incarnation,
+            hard_state: ready.hard_state,
+            entries: ready.entries.clone(),
+            commit,
+        };
+        let payload = DistrictCommand::SeatPersist(persist).encode();
+        match self.replica.propose(self.now, vec![payload]) {
+            Ok((index, _)) => {
+                seat.commit_sent = commit;
+                let term = self.replica.status().term;
+                seat.pending.push_back(PendingSeatReady {
+                    persist_at: Some((index, term)),
+                    ready,
+                });
+            }
+            Err(err) => {
+                // The district will not take it: stop hosting. Nothing of this Ready was
+                // visible, so dropping it is a crash of the seat before its fsync.
+                tracing::info!(error = %err, "district refused the seat's persist; releasing the seat");
+                self.release_seat();
+            }
+        }
+    }
+
+    /// Sends, applies and answers seat `Ready`s whose persistence has committed, in order.
+    fn release_seat_readies(&mut self) {
+        loop {
+            let Some(seat) = self.seat.as_mut() else {
+                return;
+            };
+            let Some(front) = seat.pending.front() else {
+                return;
+            };
+            if let Some((index, term)) = front.persist_at {
+                if index > self.applied {
+                    return;
+                }
+                if self.replica.log().term_at(index) != Some(term) {
+                    // Our persist was overwritten by another district leader: we lost the
+                    // district, so the seat is not ours to act for.
+                    self.release_seat();
+                    return;
+                }
+            }
+            let Some(PendingSeatReady { ready, .. }) = seat.pending.pop_front() else {
+                return;
+            };
+            let incarnation = seat.incarnation;
+            for m in ready.messages {
+                let to = self.route(DistrictId::of_seat(m.to));
+                if let Some(to) = to {
+                    self.out.messages.push((
+                        to,
+                        Envelope::Commons {
+                            incarnation,
+                            forwarded: false,
+                            message: m,
+                        },
+                    ));
+                }
+            }
+            for change in ready.roles {
+                self.out.events.push(Event::Role {
+                    group: COMMONS,
+                    change,
+                });
+            }
+            for r in ready.reads {
+                match r {
+                    ReadOutcome::Ready { id, index, .. } => self.global_reads.push((id, index)),
+                    ReadOutcome::Failed { id, reason } => {
+                        self.out.events.push(Event::ReadFailed {
+                            id,
+                            reason: Refused::Engine(reason),
+                        });
+                    }
+                }
+            }
+            // Committed Commons entries were applied when the persist carrying their
+            // commit index was applied to the seat record.
+        }
+    }
+
+    fn release_global_reads(&mut self) {
+        let applied = self.seat_record.commit();
+        let (ready, waiting): (Vec<_>, Vec<_>) = self
+            .global_reads
+            .drain(..)
+            .partition(|(_, i)| *i <= applied);
+        self.global_reads = waiting;
+        for (id, _) in ready {
+            self.out.events.push(Event::ReadReady { id });
+        }
+    }
+
+    /// The member to send a message for `district`'s seat to: the last host seen, else
+    /// the district's bootstrap representative, else its first member (who forwards).
+    fn route(&self, district: DistrictId) -> Option<NodeId> {
+        if let Some(host) = self.hosts.get(&district) {
+            return Some(*host);
+        }
+        let d = self.config.roster.district(district)?;
+        d.bootstrap_representative
+            .or_else(|| d.members.iter().next().copied())
+    }
+
+    /// Starts or stops hosting the seat (rules 2 and 3).
+    fn refresh_seat(&mut self) {
+        let s = self.replica.status();
+        let term = s.term;
+        // Rule 2: host only while leading the district and holding its lease.
+        let may_host = s.role == Role::Leader && s.lease_until.is_some();
+        match self.seat.as_ref() {
+            Some(seat) if !may_host || seat.incarnation != term => self.release_seat(),
+            // Resume only once an entry of this term has committed and everything up to
+            // it is applied: every persist of an older incarnation is then in the record
+            // (docs/westminster.md §2).
+            None if may_host
+                && self.replica.log().term_at(s.commit) == Some(term)
+                && self.applied == s.commit =>
+            {
+                self.resume_seat(term);
+            }
+            _ => {}
+        }
+    }
+
+    fn release_seat(&mut self) {
+        if let Some(seat) = self.seat.take() {
+            tracing::info!(member = %self.config.id, district = %self.district, incarnation = %seat.incarnation, "no longer hosting the seat");
+            let failed: Vec<ReadId> = self.global_reads.drain(..).map(|(id, _)| id).collect();
+            for id in failed {
+                self.out.events.push(Event::ReadFailed {
+                    id,
+                    reason: Refused::Engine(Rejected::LeadershipLost),
+                });
+            }
+            self.out.events.push(Event::Role {
+                group: COMMONS,
+                change: RoleChange {
+                    role: Role::Follower,
+                    term: seat.replica.status().term,
+                    leader: None,
+                    token: None,
+                },
+            });
+        }
+    }
+
+    fn resume_seat(&mut self, incarnation: Term) {
+        let seats: Vec<NodeId> = self.config.roster.seats().collect();
+        let mut c = Config::new(self.district.seat(), COMMONS, seats);
+        self.config.commons.apply_to(&mut c);
+        c.seed = self.config.seed ^ incarnation.0.rotate_left(32) ^ 0x5EA7;
+        let record = self.seat_record.persisted();
+        let fresh = record.hard_state.term == Term(0);
+        match Replica::new(c, record, self.now) {
+            Ok(mut replica) => {
+                tracing::info!(member = %self.config.id, district = %self.district, %incarnation, "hosting the seat");
+                if fresh && self.config.roster.bootstrap_prime_minister() == Some(self.district) {
+                    replica.campaign(self.now);
+                }
+                self.newest_incarnation.insert(self.district, incarnation);
+                self.seat = Some(SeatHost {
+                    incarnation,
+                    replica,
+                    pending: VecDeque::new(),
+                    commit_sent: self.seat_record.commit(),
+                });
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot resume the seat from the district's record")
+            }
+        }
+    }
+}
+
+fn wrong(scope: &Scope) -> Refused {
+    Refused::WrongDistrict {
+        scope: scope.to_string(),
+    }
+}

@@ -1,0 +1,21 @@
+//! The Westminster hierarchy on top of the one engine: districts, their Commons seats,
+//! the members that host them (docs/westminster.md).
+
+mod config;
+mod district_command;
+mod envelope;
+mod ids;
+mod member;
+mod roster;
+mod seat_record;
+
+pub use config::{MemberConfig, Timings};
+pub use district_command::{DistrictCommand, SeatPersist};
+pub use envelope::Envelope;
+pub use ids::{COMMONS, DistrictId};
+pub use member::{Event, Member, MemberError, MemberReady, Proposal, Refused};
+pub use roster::{DistrictRoster, Roster, RosterError};
+pub use seat_record::SeatRecord;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+//! The roster: which members exist, which district each belongs to, and who is named
+//! to lead first.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::state::DistrictName;
+use crate::types::NodeId;
+use crate::westminster::DistrictId;
+
+/// One district in the roster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DistrictRoster {
+    /// Its name (the `<name>` of the `district/<name>` scope).
+    pub name: DistrictName,
+    /// Its members.
+    pub members: BTreeSet<NodeId>,
+    /// The member named to campaign first, if any.
+    pub bootstrap_representative: Option<NodeId>,
+}
+
+/// Every district and member of a parliament.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Roster {
+    districts: BTreeMap<DistrictId, DistrictRoster>,
+    member_district: BTreeMap<NodeId, DistrictId>,
+    bootstrap_prime_minister: Option<DistrictId>,
+}
+
+/// A roster that cannot run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RosterError {
+    /// No districts at all.
+    #[error("the roster has no districts; name at least one")]
+    Empty,
+    /// A district without members.
+    #[error("district {0} has no members; give it at least one or remove it")]
+    EmptyDistrict(String),
+    /// A member listed in two districts.
+    #[error("member {member} is in both {first} and {second}; a member belongs to one district")]
+    TwoDistricts {
+        /// The member.
+        member: NodeId,
+        /// One district.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// Two districts with one name.
+    #[error("two districts are named {0}; names must be unique")]
+    DuplicateName(String),
+    /// A bootstrap representative outside its district.
+    #[error("bootstrap representative {member} of {district} is not a member of it")]
+    BootstrapOutside {
+        /// The member named.
+        member: NodeId,
+        /// The district.
+        district: String,
+    },
+    /// A bootstrap Prime Minister district that does not exist.
+    #[error("bootstrap Prime Minister district {0} is not in the roster")]
+    UnknownPrimeMinister(DistrictId),
+}
+
+impl Roster {
+    /// Checks and builds a roster.
+    ///
+    /// # Errors
+    /// A [`RosterError`] naming the district or member at fault.
+    pub fn new(
+        districts: impl IntoIterator<Item = (DistrictId, DistrictRoster)>,
+        bootstrap_prime_minister: Option<DistrictId>,
+    ) -> Result<Roster, RosterError> {
+        let districts: BTreeMap<DistrictId, DistrictRoster> = districts.into_iter().collect();
+        if districts.is_empty() {
+            return Err(RosterError::Empty);
+        }
+        let mut member_district = BTreeMap::new();
+        let mut names = BTreeSet::new();
+        for (&id, d) in &districts {
+            let name = d.name.as_str().to_owned();
+            if !names.insert(name.clone()) {
+                return Err(RosterError::DuplicateName(name));
+            }
+            if d.members.is_empty() {
+                return Err(RosterError::EmptyDistrict(name));
+            }
+            for &m in &d.members {
+                if let Some(other) = member_district.insert(m, id) {
+                    return Err(RosterError::TwoDistricts {
+                        member: m,
+                        first: districts
+                            .get(&other)
+                            .map_or_else(String::new, |o| o.name.as_str().to_owned()),
+                        second: name,
+                    });
+                }
+            }
+            if let Some(b) = d.bootstrap_representative
+                && !d.members.contains(&b)
+            {
+                return Err(RosterError::BootstrapOutside {
+                    member: b,
+                    district: name,
+                });
+            }
+        }
+        if let Some(pm) = bootstrap_prime_minister
+            && !districts.contains_key(&pm)
+        {
+            return Err(RosterError::UnknownPrimeMinister(pm));
+        }
+        Ok(Roster {
+            districts,
+            member_district,
+            bootstrap_prime_minister,
+        })
+    }
+
+    /// The district of `member`, if it is in the roster.
+    #[must_use]
+    pub fn district_of(&self, member: NodeId) -> Option<DistrictId> {
+        self.member_district.get(&member).copied()
+    }
+
+    /// One district.
+    #[must_use]
+    pub fn district(&self, id: DistrictId) -> Option<&DistrictRoster> {
+        self.districts.get(&id)
+    }
+
+    /// Every district, in id order.
+    pub fn districts(&self) -> impl Iterator<Item = (DistrictId, &DistrictRoster)> {
+        self.districts.iter().map(|(id, d)| (*id, d))
+    }
+
+    /// Every seat of the Commons.
+    pub fn seats(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.districts.keys().map(|d| d.seat())
+    }
+
+    /// Every member, in id order.
+    pub fn members(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.member_district.keys().copied()
+    }
+
+    /// The district named to lead the Commons first, if any.
+    #[must_use]
+    pub fn bootstrap_prime_minister(&self) -> Option<DistrictId> {
+        self.bootstrap_prime_minister
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn district(name: &str, members: &[u64]) -> DistrictRoster {
+        DistrictRoster {
+            name: DistrictName::new(name).unwrap(),
+            members: members.iter().copied().map(NodeId).collect(),
+            bootstrap_representative: None,
+        }
+    }
+
+    #[test]
+    fn a_valid_roster_answers_lookups() {
+        let r = Roster::new(
+            [
+                (DistrictId(0), district("a", &[1, 2])),
+                (DistrictId(1), district("b", &[3])),
+            ],
+            None,
+        )
+        .unwrap();
+        assert_eq!(r.district_of(NodeId(3)), Some(DistrictId(1)));
+        assert_eq!(r.district_of(NodeId(9)), None);
+        assert_eq!(r.seats().collect::<Vec<_>>(), vec![NodeId(0), NodeId(1)]);
+    }
+
+    #[test]
+    fn broken_rosters_are_refused_with_the_culprit_named() {
+        type Case = (
+            Vec<(DistrictId, DistrictRoster)>,
+            Option<DistrictId>,
+            &'static str,
+        );
+        let cases: Vec<Case> = vec![
+            (vec![], None, "no districts"),
+            (
+                vec![(DistrictId(0), district("a", &[]))],
+                None,
+                "district a has no members",
+            ),
+            (
+                vec![
+                    (DistrictId(0), district("a", &[1])),
+                    (DistrictId(1), district("b", &[1])),
+                ],
+                None,
+                "member n1 is in both a and b",
+            ),
+            (
+                vec![
+                    (DistrictId(0), district("a", &[1])),
+                    (DistrictId(1), district("a", &[2])),
+                ],
+                None,
+                "two districts are named a",
+            ),
+            (
+                vec![(DistrictId(0), district("a", &[1]))],
+                Some(DistrictId(4)),
+                "d4 is not in the roster",
+            ),
+        ];
+        for (districts, pm, want) in cases {
+            let err = Roster::new(districts, pm).unwrap_err().to_string();
+            assert!(err.contains(want), "{err:?} should contain {want:?}");
+        }
+        let mut d = district("a", &[1]);
+        d.bootstrap_representative = Some(NodeId(2));
+        let err = Roster::new([(DistrictId(0), d)], None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("n2 of a is not a member"), "{err}");
+    }
+}

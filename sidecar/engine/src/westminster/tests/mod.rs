@@ -1,0 +1,5 @@
+//! Westminster scenario tests: whole parliaments of members in one process, messages
+//! delivered in order, with members that can be cut off or crashed.
+
+mod parliament;
+mod seats;
