@@ -6,6 +6,7 @@ mod district_command;
 mod envelope;
 mod ids;
 mod member;
+pub mod reputation;
 mod roster;
 mod seat_record;
 
