@@ -276,8 +276,9 @@ fn print_single(r: &RunReport) {
         r.events,
         r.virtual_time.as_millis()
     );
+    println!("  engine: {}", r.engine);
     println!(
-        "  reached {}, committed through {}; {} crashes, {} state machines restored from snapshots",
+        "  reached {}, committed through {}; {} crashes, {} snapshots installed from a leader",
         r.max_term, r.commit, r.crashes, r.restores
     );
     let n = r.net;

@@ -40,6 +40,8 @@ pub enum AppEvent {
     },
     /// An operator acts: a leadership transfer, a forced campaign or new candidacy ranks.
     Operator,
+    /// The workload changes pace: busy, light or idle, for a few seconds.
+    Pace,
 }
 
 impl Digest for AppEvent {
@@ -94,6 +96,7 @@ impl Digest for AppEvent {
                 h.write_u64(*op);
             }
             AppEvent::Operator => h.write_str("operator"),
+            AppEvent::Pace => h.write_str("pace"),
         }
     }
 }

@@ -12,7 +12,7 @@ pub enum Fault {
     Loss,
     /// Messages are delivered twice at a varying rate.
     Dup,
-    /// Latency varies, with a slow tail of up to two seconds: stale messages.
+    /// Latency varies, with a slow tail of up to five seconds: stale messages.
     Delay,
     /// Links stop delivering in order: any message may overtake another.
     Reorder,

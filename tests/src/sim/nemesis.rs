@@ -104,6 +104,7 @@ impl Nemesis {
                     (1, 20, 10_000, 500),
                     (5, 50, 50_000, 2_000),
                     (1, 10, 200_000, 300),
+                    (1, 10, 20_000, 5_000),
                 ];
                 let &(min, max, slow, slow_max) = rng.pick(&profiles).unwrap_or(&profiles[0]);
                 (c.min_ms, c.max_ms, c.slow_ppm, c.slow_max_ms) = (min, max, slow, slow_max);
@@ -203,9 +204,16 @@ impl Nemesis {
         let Some(&node) = victim else {
             return FaultAction::Nothing;
         };
+        // A third of crashes are a process restart (back within 50 ms), the rest a
+        // machine that stays down for up to three seconds.
+        let down_ms = if rng.chance(333_333) {
+            rng.between(1, 50)
+        } else {
+            rng.between(50, 3_000)
+        };
         FaultAction::Crash {
             node,
-            restart_after: Duration::from_millis(rng.between(20, 3_000)),
+            restart_after: Duration::from_millis(down_ms),
         }
     }
 

@@ -80,6 +80,8 @@ pub enum Fact {
     /// The state machine was restored from a snapshot: one from the leader (whose
     /// installation may have discarded log entries) or the member's own, on restart.
     Restored {
+        /// Whether the snapshot came from the leader (else: the member's own, on restart).
+        received: bool,
         /// What it covers.
         meta: SnapshotMeta,
         /// Log entries its installation discarded.
@@ -314,7 +316,7 @@ impl ReplicaNode {
         }
         // 3. Restore from the snapshot, then apply.
         if let Some((snap, removed)) = installed {
-            self.restore(&snap, removed);
+            self.restore(&snap, removed, true);
         }
         for entry in ready.committed {
             if let Err(why) = self.kv.apply(&entry) {
@@ -376,12 +378,13 @@ impl ReplicaNode {
     }
 
     /// Replaces the state machine with a snapshot's image.
-    fn restore(&mut self, snap: &Snapshot, removed: Vec<Entry>) {
+    fn restore(&mut self, snap: &Snapshot, removed: Vec<Entry>, received: bool) {
         match KvStore::decode(&snap.data) {
             Some(kv) if kv.applied() == snap.meta.index => {
                 let chain = kv.chain();
                 self.kv = kv;
                 self.facts.push(Fact::Restored {
+                    received,
                     meta: snap.meta,
                     removed,
                     chain,
@@ -499,7 +502,7 @@ impl Node for ReplicaNode {
         let mut config = self.config.clone();
         config.seed = seed;
         if let Some(snap) = self.disk.snapshot().cloned() {
-            self.restore(&snap, Vec::new());
+            self.restore(&snap, Vec::new(), false);
         }
         match Replica::new(config, self.disk.persisted(), now) {
             Ok(r) => self.replica = Some(r),

@@ -13,6 +13,8 @@ pub struct RunReport {
     pub options: SimOptions,
     /// Every violation found (the run stops at the first step that finds any).
     pub violations: Vec<Violation>,
+    /// The engine settings the seed drew (batching, pipelining, snapshot chunks).
+    pub engine: String,
     /// Fingerprint of every event, in order.
     pub trace_hash: u64,
     /// Events processed.
@@ -37,7 +39,7 @@ pub struct RunReport {
     pub max_term: Term,
     /// Highest commit index any member reached.
     pub commit: LogIndex,
-    /// State machines restored from a snapshot (received from a leader, or on restart).
+    /// Snapshots received from a leader and installed.
     pub restores: u64,
 }
 

@@ -22,12 +22,20 @@ use crate::linearizability::{CheckOptions, KvModel, Outcome, check};
 use crate::sim::invariants::{Invariants, LogView, MemberLog, Observation, Violation};
 use crate::sim::{
     AppEvent, Client, ClientHistory, Clock, Command, ElectionSample, Fact, Fault, Pending,
-    ReplicaNode, ReplyOutcome, Request, RequestTag, Response, RunReport, SimOptions, Stamp, Step,
-    World,
+    ReplicaNode, ReplyOutcome, Request, RequestTag, Response, RunReport, SimOptions, SimRng, Stamp,
+    Step, World, splitmix64,
 };
 
 /// The group every member of this scenario belongs to.
 const GROUP: GroupId = GroupId(1);
+
+/// Client think times (ms). A saturated group never reaches some states (equal logs on
+/// every member, nothing in flight) that a light or idle one does, so the pace varies.
+const BUSY: (u64, u64) = (0, 10);
+/// See [`BUSY`].
+const LIGHT: (u64, u64) = (50, 500);
+/// See [`BUSY`].
+const IDLE: (u64, u64) = (1_000, 4_000);
 
 /// A running one-group simulation.
 #[derive(Debug)]
@@ -46,6 +54,8 @@ pub struct Simulation {
     track_leader: bool,
     acknowledged_leader: Option<(NodeId, Term)>,
     operator: bool,
+    /// Clients' think time between operations, in ms; the pace changes during chaos.
+    think_ms: (u64, u64),
     bound: Duration,
     client_timeout: Duration,
     elections: Vec<ElectionSample>,
@@ -76,7 +86,7 @@ impl Simulation {
     pub fn new(opts: &SimOptions) -> Result<Simulation, Error> {
         opts.validate()?;
         let ids: Vec<NodeId> = (1..=opts.nodes as u64).map(NodeId).collect();
-        let template = Config::new(ids[0], GROUP, ids.iter().copied());
+        let template = configure(opts.seed, Config::new(ids[0], GROUP, ids.iter().copied()));
         template.validate()?;
         let drift_ms = u64::try_from(template.max_clock_drift.as_millis()).unwrap_or(0);
         let eto_min = u64::try_from(template.election_timeout_min.as_millis()).unwrap_or(0);
@@ -112,6 +122,7 @@ impl Simulation {
             track_leader: false,
             acknowledged_leader: None,
             operator: opts.faults.has(Fault::Transfer) || opts.faults.has(Fault::Campaign),
+            think_ms: BUSY,
             bound,
             client_timeout: eto_max * 2,
             elections: Vec::new(),
@@ -132,12 +143,27 @@ impl Simulation {
             let after = Duration::from_millis(sim.world.rng().between(1_000, 3_000));
             sim.world.schedule(after, AppEvent::Operator);
         }
+        if opts.faults.iter().next().is_some() {
+            let after = Duration::from_millis(sim.world.rng().between(2_000, 8_000));
+            sim.world.schedule(after, AppEvent::Pace);
+        }
         Ok(sim)
     }
 
     /// Runs every phase, stopping at the first violation.
     pub fn run_phases(&mut self) {
-        tracing::info!(seed = self.opts.seed, faults = %self.opts.faults, steps = self.opts.steps, "--- chaos");
+        if let Some(c) = self.world.node(self.ids[0]).map(ReplicaNode::config) {
+            tracing::info!(
+                seed = self.opts.seed,
+                faults = %self.opts.faults,
+                steps = self.opts.steps,
+                max_append_entries = c.max_append_entries,
+                max_append_bytes = c.max_append_bytes,
+                max_inflight = c.max_inflight,
+                snapshot_chunk_bytes = c.snapshot_chunk_bytes,
+                "--- chaos"
+            );
+        }
         self.world.start_chaos();
         for _ in 0..self.opts.steps {
             if !self.violations.is_empty() || !self.step_once() {
@@ -151,7 +177,12 @@ impl Simulation {
         if !self.violations.is_empty() {
             return;
         }
-        for _ in 0..self.opts.elections {
+        // Timing elections needs a quorum to survive the leader's crash.
+        let survivable = self
+            .ids
+            .iter()
+            .all(|&gone| self.quorum.is_quorum(&|id| id != gone));
+        for _ in 0..if survivable { self.opts.elections } else { 0 } {
             self.measure_election();
             if !self.violations.is_empty() {
                 return;
@@ -178,7 +209,19 @@ impl Simulation {
     /// The report of the run so far.
     #[must_use]
     pub fn into_report(self) -> RunReport {
+        let engine = self
+            .world
+            .node(self.ids[0])
+            .map(|n| {
+                let c = n.config();
+                format!(
+                    "max_append_entries {}, max_append_bytes {}, max_inflight {}, snapshot_chunk_bytes {}",
+                    c.max_append_entries, c.max_append_bytes, c.max_inflight, c.snapshot_chunk_bytes
+                )
+            })
+            .unwrap_or_default();
         RunReport {
+            engine,
             ops: self.history.tally(),
             options: self.opts,
             violations: self.violations,
@@ -454,11 +497,12 @@ impl Simulation {
                     }
                 }
                 Fact::Restored {
+                    received,
                     meta,
                     removed,
                     chain,
                 } => {
-                    self.restores += 1;
+                    self.restores += u64::from(*received);
                     Observation::Restored {
                         node: id,
                         at,
@@ -562,6 +606,17 @@ impl Simulation {
                 }
             }
             AppEvent::Operator => self.operate(),
+            AppEvent::Pace => {
+                if !self.world.chaos() {
+                    self.think_ms = BUSY;
+                    return;
+                }
+                let rng = self.world.rng();
+                self.think_ms = *rng.pick(&[BUSY, LIGHT, IDLE]).unwrap_or(&BUSY);
+                let next = Duration::from_millis(rng.between(2_000, 8_000));
+                tracing::debug!(think_ms = ?self.think_ms, "workload pace");
+                self.world.schedule(next, AppEvent::Pace);
+            }
         }
     }
 
@@ -640,8 +695,9 @@ impl Simulation {
             return; // an answer after the client gave up
         }
         c.pending = None;
+        let (lo, hi) = self.think_ms;
         let rng = self.world.rng();
-        let mut pause = rng.between(0, 10);
+        let mut pause = rng.between(lo, hi);
         let failed = |reason: &str| Response::Failed {
             reason: reason.to_owned(),
         };
@@ -753,6 +809,21 @@ impl Simulation {
             _ => {}
         }
     }
+}
+
+#[cfg(test)]
+mod directed;
+
+/// The engine configuration of a seed: default timings (elections are timed with them),
+/// but batching, pipelining and snapshot chunk sizes drawn from the seed, so that some
+/// runs replicate in many small appends and stream snapshots in many small chunks.
+fn configure(seed: u64, mut config: Config) -> Config {
+    let mut rng = SimRng::new(splitmix64(&mut seed.clone()));
+    config.max_append_entries = *rng.pick(&[512, 16, 1]).unwrap_or(&512);
+    config.max_append_bytes = *rng.pick(&[1 << 20, 1 << 20, 64]).unwrap_or(&(1 << 20));
+    config.max_inflight = *rng.pick(&[8, 2, 1]).unwrap_or(&8);
+    config.snapshot_chunk_bytes = *rng.pick(&[1 << 20, 64, 7]).unwrap_or(&(1 << 20));
+    config
 }
 
 /// A member's persisted log as the checkers see it.

@@ -7,7 +7,7 @@ use crate::sim::{FaultSet, SimOptions, run};
 fn quick(seed: u64) -> SimOptions {
     SimOptions {
         seed,
-        steps: 6_000,
+        steps: 20_000,
         elections: 1,
         ..SimOptions::default()
     }

@@ -187,10 +187,21 @@ impl<N: Node, A: Digest> World<N, A> {
         &self.net
     }
 
+    /// The network, to script faults by hand in directed scenarios.
+    pub fn network_mut(&mut self) -> &mut Network {
+        &mut self.net
+    }
+
     /// The trace so far.
     #[must_use]
     pub fn trace(&self) -> TraceHash {
         self.trace
+    }
+
+    /// Whether the nemesis is running.
+    #[must_use]
+    pub fn chaos(&self) -> bool {
+        self.chaos
     }
 
     /// Crashes so far.
