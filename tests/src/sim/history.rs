@@ -188,6 +188,7 @@ impl ClientHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::linearizability::{CheckOptions, KvModel, check};
 
     #[test]
     fn first_answer_counts_and_unanswered_ops_stay_unknown() {
@@ -226,5 +227,96 @@ mod tests {
         );
         assert_eq!(h.get(b).map(|o| o.ret), Some(None));
         assert_eq!(h.tally(), (1, 0, 0, 1));
+    }
+
+    fn put(h: &mut ClientHistory, client: u32, value: &str, call: u64) -> u64 {
+        let s = Stamp {
+            at: Time(call),
+            step: call,
+        };
+        h.invoke(
+            client,
+            "k0",
+            Request::Put {
+                value: value.as_bytes().to_vec(),
+            },
+            s,
+        )
+    }
+
+    fn get(h: &mut ClientHistory, client: u32, call: u64) -> u64 {
+        let s = Stamp {
+            at: Time(call),
+            step: call,
+        };
+        h.invoke(
+            client,
+            "k0",
+            Request::Get {
+                level: ReadLevel::Lease,
+            },
+            s,
+        )
+    }
+
+    fn at(step: u64) -> Stamp {
+        Stamp {
+            at: Time(step),
+            step,
+        }
+    }
+
+    #[test]
+    fn planted_stale_read_fails_the_linearizability_check() {
+        let mut h = ClientHistory::new();
+        let w = put(&mut h, 1, "a", 1);
+        h.complete(w, Response::Written { index: LogIndex(2) }, at(2));
+        // Invoked after the write was acknowledged, yet misses it: a stale lease read.
+        let r = get(&mut h, 2, 3);
+        h.complete(r, Response::Value { value: None }, at(4));
+        let committed = BTreeSet::from([b"a".to_vec()]);
+        let outcome = check(
+            &KvModel::new(),
+            &h.to_kv_ops(&committed),
+            &CheckOptions::default(),
+        );
+        assert!(outcome.violation().is_some(), "{outcome}");
+    }
+
+    #[test]
+    fn unanswered_writes_count_only_if_they_committed() {
+        let mut h = ClientHistory::new();
+        let lost = put(&mut h, 1, "lost", 1);
+        let kept = put(&mut h, 2, "kept", 2);
+        let refused = put(&mut h, 3, "refused", 3);
+        h.complete(
+            refused,
+            Response::Failed {
+                reason: "not the leader".into(),
+            },
+            at(4),
+        );
+        let r = get(&mut h, 3, 5);
+        h.complete(
+            r,
+            Response::Value {
+                value: Some(b"kept".to_vec()),
+            },
+            at(6),
+        );
+        let committed = BTreeSet::from([b"kept".to_vec()]);
+        let ops = h.to_kv_ops(&committed);
+        assert_eq!(ops.len(), 2, "{ops:?}");
+        assert!(
+            ops.iter()
+                .all(|o| o.input != KvInput::Put(b"lost".to_vec()))
+        );
+        assert_eq!(
+            ops[0].ret, None,
+            "an unanswered write keeps an unknown outcome"
+        );
+        let outcome = check(&KvModel::new(), &ops, &CheckOptions::default());
+        assert!(outcome.is_linearizable(), "{outcome}");
+        let _ = (lost, kept);
     }
 }
