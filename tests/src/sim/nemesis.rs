@@ -4,50 +4,8 @@ use std::time::Duration;
 
 use parliament_engine::NodeId;
 
+use crate::sim::{ClusterView, FaultAction};
 use crate::sim::{Conditions, Fault, FaultSet, Partition, SimRng};
-
-/// One thing the nemesis does to the cluster.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FaultAction {
-    /// Change how the network behaves.
-    Conditions(Conditions),
-    /// Cut the network, and heal the cut after `heal_after`.
-    Partition {
-        /// The cut.
-        partition: Partition,
-        /// How long it lasts.
-        heal_after: Duration,
-    },
-    /// Crash a member and restart it after `restart_after`.
-    Crash {
-        /// The victim.
-        node: NodeId,
-        /// How long it stays down.
-        restart_after: Duration,
-    },
-    /// Do nothing this time.
-    Nothing,
-}
-
-/// One member as the nemesis sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MemberView {
-    /// The member.
-    pub id: NodeId,
-    /// Whether it is running.
-    pub up: bool,
-    /// Whether it leads some group.
-    pub leads: bool,
-}
-
-/// What the nemesis may look at when choosing.
-#[derive(Clone, Debug)]
-pub struct ClusterView {
-    /// Every member.
-    pub members: Vec<MemberView>,
-    /// Current network conditions.
-    pub conditions: Conditions,
-}
 
 /// Chooses faults at random intervals.
 #[derive(Clone, Debug)]
@@ -227,6 +185,7 @@ impl Nemesis {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::MemberView;
 
     fn view(n: u64) -> ClusterView {
         ClusterView {

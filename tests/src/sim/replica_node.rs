@@ -5,95 +5,12 @@ use std::collections::BTreeMap;
 
 use parliament_engine::engine::{
     Config, Entry, Message, Payload, ReadId, ReadLevel, ReadOutcome, Ready, Rejected, Replica,
-    Role, RoleChange, Snapshot, SnapshotMeta, Status,
+    Role, Snapshot, SnapshotMeta, Status,
 };
-use parliament_engine::{FencingToken, LogIndex, NodeId, Term, Time};
+use parliament_engine::{LogIndex, NodeId, Term, Time};
 
 use crate::sim::{Command, Disk, KvStore, Node, Outbox};
-
-/// Which client request an answer belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RequestTag {
-    /// The client.
-    pub client: u32,
-    /// The client's operation (its index in the history).
-    pub op: u64,
-}
-
-/// How a member answered a client.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ReplyOutcome {
-    /// The command committed at `index`.
-    Written {
-        /// Where.
-        index: LogIndex,
-    },
-    /// A read was served at `index`.
-    Value {
-        /// The value read.
-        value: Option<Vec<u8>>,
-        /// The read index.
-        index: LogIndex,
-        /// The leadership that confirmed it.
-        token: FencingToken,
-    },
-    /// The command was overwritten before it committed: it will never take effect.
-    NotApplied,
-    /// The engine refused the request: it had no effect.
-    Rejected(Rejected),
-    /// The member was down: the request never reached it.
-    Unavailable,
-    /// The member crashed with the request pending: the outcome is unknown.
-    Lost,
-}
-
-/// An answer to a client.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Reply {
-    /// Whose request.
-    pub tag: RequestTag,
-    /// The answer.
-    pub outcome: ReplyOutcome,
-}
-
-/// What happened inside a member during a step, for the checkers.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Fact {
-    /// Entries persisted (the log truncated at the first one's index).
-    Persisted {
-        /// Term of the entry before the first one.
-        prev_term: Term,
-        /// What was written.
-        entries: Vec<Entry>,
-        /// What the truncation removed.
-        removed: Vec<Entry>,
-    },
-    /// A committed entry was applied.
-    Applied {
-        /// The member's term then.
-        term: Term,
-        /// The entry.
-        entry: Entry,
-        /// The state machine's applied-sequence fingerprint after it.
-        chain: u64,
-    },
-    /// The state machine was restored from a snapshot: one from the leader (whose
-    /// installation may have discarded log entries) or the member's own, on restart.
-    Restored {
-        /// Whether the snapshot came from the leader (else: the member's own, on restart).
-        received: bool,
-        /// What it covers.
-        meta: SnapshotMeta,
-        /// Log entries its installation discarded.
-        removed: Vec<Entry>,
-        /// The fingerprint the image carries.
-        chain: u64,
-    },
-    /// The role changed.
-    Role(RoleChange),
-    /// The engine broke its `Ready` contract (or refused to restart).
-    Contract(String),
-}
+use crate::sim::{Fact, Reply, ReplyOutcome, RequestTag};
 
 #[derive(Clone, Debug)]
 struct PendingProposal {
