@@ -91,6 +91,10 @@ pub async fn run(client: Client, settings: Settings) {
         .for_each(|result| {
             match result {
                 Ok((object, _)) => tracing::debug!(parliament = %object, "reconciled"),
+                // A trigger for a Parliament deleted meanwhile: nothing to do.
+                Err(kube::runtime::controller::Error::ObjectNotFound(object)) => {
+                    tracing::debug!(parliament = %object, "gone before its reconciliation");
+                }
                 Err(error) => tracing::warn!(%error, "reconciliation failed"),
             }
             futures::future::ready(())

@@ -256,8 +256,15 @@ impl Store {
                 "Update"
             }
             PatchKind::Json => {
-                let patch: json_patch::Patch = serde_json::from_value(body.clone())
+                let mut patch: json_patch::Patch = serde_json::from_value(body.clone())
                     .map_err(|e| ApiError::bad_request(format!("not a JSON patch: {e}")))?;
+                // As the API server does: a missing field tests equal to null.
+                patch.0.retain(|op| match op {
+                    json_patch::PatchOperation::Test(t) => {
+                        !(t.value.is_null() && new.pointer(t.path.as_str()).is_none())
+                    }
+                    _ => true,
+                });
                 json_patch::patch(&mut new, &patch).map_err(|e| {
                     ApiError::invalid(format!("the JSON patch does not apply: {e}"))
                 })?;
