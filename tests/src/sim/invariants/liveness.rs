@@ -1,5 +1,6 @@
 //! Liveness after heal: once every fault is healed, a leader acknowledged by a quorum
-//! appears within a bound.
+//! appears within a bound, and by the end of the run every member has applied the same
+//! entries.
 
 use std::time::Duration;
 
@@ -69,6 +70,20 @@ impl Invariant for Liveness {
                     ));
                 }
             }
+            Observation::Converged { at, members } => {
+                let most = members.iter().map(|m| m.applied).max().unwrap_or_default();
+                for m in members.iter().filter(|m| m.applied < most) {
+                    out.push(Violation::new(
+                        self.name(),
+                        at,
+                        Some(m.node),
+                        format!(
+                            "{} applied only through {} when others reached {most}, at the end of a calm run",
+                            m.node, m.applied
+                        ),
+                    ));
+                }
+            }
             _ => {}
         }
     }
@@ -97,6 +112,38 @@ mod tests {
         );
         assert_eq!(v, vec![]);
         assert_eq!(c.time_to_leader(), Some(Duration::from_millis(1_500)));
+    }
+
+    #[test]
+    fn planted_member_left_behind_is_flagged() {
+        use crate::sim::invariants::{LogView, MemberLog};
+        use parliament_engine::LogIndex;
+        let members = [
+            MemberLog {
+                node: n(1),
+                applied: LogIndex(9),
+                log: LogView::default(),
+            },
+            MemberLog {
+                node: n(2),
+                applied: LogIndex(7),
+                log: LogView::default(),
+            },
+        ];
+        let v = run(
+            &mut Liveness::new(Duration::from_millis(5_000)),
+            &[Observation::Converged {
+                at: t(9_000),
+                members: &members,
+            }],
+        );
+        assert_eq!(v.len(), 1);
+        assert!(
+            v[0].detail
+                .contains("n2 applied only through i7 when others reached i9"),
+            "{}",
+            v[0]
+        );
     }
 
     #[test]
