@@ -228,6 +228,18 @@ async fn a_parliament_from_apply_to_delete() -> anyhow::Result<()> {
         ips,
         [Some("10.0.0.10"), Some("10.0.0.11"), Some("10.0.0.12")]
     );
+    eventually("a MemberJoined Event for each pod", || async {
+        let notes = cluster.event_notes("MemberJoined").await;
+        ["web-0", "web-1", "web-2"]
+            .iter()
+            .all(|pod| {
+                notes
+                    .iter()
+                    .any(|n| n.starts_with(&format!("pod {pod} joined")))
+            })
+            .then_some(())
+    })
+    .await?;
     eventually("district labels on the three pods", || async {
         let pods = cluster
             .pods()

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::core::v1::{ConfigMap, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, ObjectReference, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, Patch, PatchParams};
 use kube::runtime::events::{Event, EventType};
@@ -63,7 +63,13 @@ pub async fn apply(
             reason: planned.reason.to_owned(),
             note: Some(planned.note.clone()),
             action: planned.action.to_owned(),
-            secondary: None,
+            secondary: planned.pod.as_ref().map(|pod| ObjectReference {
+                api_version: Some("v1".to_owned()),
+                kind: Some("Pod".to_owned()),
+                name: Some(pod.clone()),
+                namespace: Some(namespace.clone()),
+                ..ObjectReference::default()
+            }),
         };
         // An Event that cannot be published is not worth failing the reconciliation for.
         if let Err(error) = ctx.recorder.publish(&event, &reference).await {

@@ -20,6 +20,10 @@ pub struct PlannedEvent {
     pub action: &'static str,
     /// What happened, for people: names the pod, district or field.
     pub note: String,
+    /// The pod the Event is about, published as its related object. kube's `Recorder`
+    /// folds Events with the same reason and related object into one series (keeping the
+    /// first note), so per-pod Events need it to stay apart.
+    pub pod: Option<String>,
 }
 
 impl PlannedEvent {
@@ -29,6 +33,7 @@ impl PlannedEvent {
             reason,
             action,
             note,
+            pod: None,
         }
     }
 
@@ -38,6 +43,12 @@ impl PlannedEvent {
             reason,
             action,
             note,
+            pod: None,
         }
+    }
+
+    pub(crate) fn about_pod(mut self, pod: &str) -> Self {
+        self.pod = Some(pod.to_owned());
+        self
     }
 }

@@ -187,34 +187,39 @@ pub fn plan(parliament: &Parliament, observed: &Observed) -> Plan {
     );
     if change.changed {
         for moved in &change.joined {
-            events.push(PlannedEvent::normal(
-                "MemberJoined",
-                "PublishRoster",
-                format!(
-                    "pod {} joined district {} as member {}",
-                    moved.pod, moved.district, moved.id
-                ),
-            ));
+            events.push(
+                PlannedEvent::normal(
+                    "MemberJoined",
+                    "PublishRoster",
+                    format!(
+                        "pod {} joined district {} as member {}",
+                        moved.pod, moved.district, moved.id
+                    ),
+                )
+                .about_pod(&moved.pod),
+            );
         }
         for moved in &change.left {
-            events.push(PlannedEvent::normal(
-                "MemberLeft",
-                "PublishRoster",
-                format!(
-                    "pod {} left district {}; member id {} is retired",
-                    moved.pod, moved.district, moved.id
-                ),
-            ));
+            events.push(
+                PlannedEvent::normal(
+                    "MemberLeft",
+                    "PublishRoster",
+                    format!(
+                        "pod {} left district {}; member id {} is retired",
+                        moved.pod, moved.district, moved.id
+                    ),
+                )
+                .about_pod(&moved.pod),
+            );
         }
-        let roster = &change.next.roster;
+        // The note stays the same from one change to the next: the Recorder folds
+        // repeated Events into a series that keeps the first note.
         events.push(PlannedEvent::normal(
             "RosterChanged",
             "PublishRoster",
             format!(
-                "roster revision {}: {} districts, {} members",
-                roster.revision,
-                roster.districts.len(),
-                roster.members().count()
+                "published a new roster in ConfigMap {}",
+                parliament_crds::labels::roster_config_map_name(&name)
             ),
         ));
     }

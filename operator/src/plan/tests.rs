@@ -335,7 +335,10 @@ fn events_name_who_joined_and_who_left() {
                 "MemberLeft",
                 "pod web-1 left district b; member id 2 is retired"
             ),
-            ("RosterChanged", "roster revision 2: 2 districts, 2 members"),
+            (
+                "RosterChanged",
+                "published a new roster in ConfigMap web-roster"
+            ),
         ]
     );
 }

@@ -84,6 +84,15 @@ pub(crate) async fn handle(
 ) -> Response {
     match dispatch(&shared, &method, &uri, &query, &headers, &body) {
         Ok(Reply::Object(code, value)) => (code, axum::Json(value)).into_response(),
+        Ok(Reply::WatchError(error)) => {
+            let mut line =
+                serde_json::json!({"type": "ERROR", "object": error.status()}).to_string();
+            line.push('\n');
+            Response::builder()
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(line))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
         Ok(Reply::Watch(filter, start)) => Response::builder()
             .header(header::CONTENT_TYPE, "application/json")
             .body(Body::from_stream(stream(*filter, start)))
@@ -97,6 +106,9 @@ pub(crate) async fn handle(
 
 enum Reply {
     Object(StatusCode, Value),
+    /// A watch that ends at once after one ERROR event, as a real API server answers a
+    /// watch from a resourceVersion too old to resume (the watcher then lists again).
+    WatchError(ApiError),
     Watch(Box<WatchFilter>, crate::store::WatchStart),
 }
 
@@ -128,11 +140,15 @@ fn dispatch(
             let namespace = request.namespace.clone();
             if flag("watch") {
                 store.count("watch", &resource);
-                let start = store.watch(
+                let start = match store.watch(
                     &rt,
                     namespace.as_deref(),
                     query.get("resourceVersion").map(String::as_str),
-                )?;
+                ) {
+                    Ok(start) => start,
+                    Err(error) if error.code == 410 => return Ok(Reply::WatchError(error)),
+                    Err(error) => return Err(error),
+                };
                 let timeout = query
                     .get("timeoutSeconds")
                     .and_then(|t| t.parse().ok())
