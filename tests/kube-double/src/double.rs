@@ -11,6 +11,25 @@ use crate::routes::{Shared, handle};
 use crate::store::Store;
 use crate::{Error, Result};
 
+/// How a double behaves where API servers differ by configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// How often watches that allow bookmarks get one. Default: 1 s.
+    pub bookmark_interval: Duration,
+    /// How many changes are kept for watches resuming from an older resourceVersion;
+    /// a watch from before them gets an ERROR event with code 410 (Expired). Default: 50,000.
+    pub history: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            bookmark_interval: Duration::from_secs(1),
+            history: 50_000,
+        }
+    }
+}
+
 /// An API server in memory, listening on 127.0.0.1 until dropped.
 ///
 /// ```no_run
@@ -28,20 +47,19 @@ pub struct KubeDouble {
 }
 
 impl KubeDouble {
-    /// Starts a double with bookmarks every second.
+    /// Starts a double with the default [`Options`].
     ///
     /// # Errors
     /// [`Error::Bind`] when no port on 127.0.0.1 can be had.
     pub async fn start() -> Result<KubeDouble> {
-        Self::start_with_bookmarks(Duration::from_secs(1)).await
+        Self::start_with(Options::default()).await
     }
 
-    /// Starts a double that sends watch bookmarks (to watches that allow them) every
-    /// `bookmark_interval`.
+    /// Starts a double with the given options.
     ///
     /// # Errors
     /// [`Error::Bind`] when no port on 127.0.0.1 can be had.
-    pub async fn start_with_bookmarks(bookmark_interval: Duration) -> Result<KubeDouble> {
+    pub async fn start_with(options: Options) -> Result<KubeDouble> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|source| Error::Bind { source })?;
@@ -49,8 +67,8 @@ impl KubeDouble {
             .local_addr()
             .map_err(|source| Error::Bind { source })?;
         let shared = Arc::new(Shared {
-            store: Store::new(),
-            bookmark_interval,
+            store: Store::new(options.history),
+            bookmark_interval: options.bookmark_interval,
         });
         let app = axum::Router::new()
             .fallback(handle)

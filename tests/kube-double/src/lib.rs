@@ -23,6 +23,6 @@ mod time;
 mod watch;
 
 pub use counts::RequestCounts;
-pub use double::KubeDouble;
+pub use double::{KubeDouble, Options};
 pub use error::{Error, Result};
 pub use resource::ResourceType;

@@ -14,9 +14,6 @@ use crate::merge::{merge_patch, server_side_apply};
 use crate::resource::ResourceType;
 use crate::time::now_rfc3339;
 
-/// Changes kept for watches that resume from an older resourceVersion; older ones get 410.
-const HISTORY: usize = 50_000;
-
 /// Object key: resource id, namespace ("" for cluster-scoped objects), name.
 pub(crate) type Key = (String, String, String);
 
@@ -58,6 +55,8 @@ pub(crate) enum Part {
 
 #[derive(Debug, Default)]
 struct Inner {
+    /// Changes kept for watches that resume from an older resourceVersion; older get 410.
+    history_limit: usize,
     rv: u64,
     uids: u64,
     objects: BTreeMap<Key, Value>,
@@ -82,10 +81,13 @@ pub(crate) struct WatchStart {
 }
 
 impl Store {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(history: usize) -> Self {
         let (changes, _) = broadcast::channel(4096);
         Store {
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(Inner {
+                history_limit: history.max(1),
+                ..Inner::default()
+            }),
             changes,
         }
     }
@@ -515,7 +517,7 @@ impl Inner {
             previous: old,
         });
         self.history.push_back(change.clone());
-        while self.history.len() > HISTORY {
+        while self.history.len() > self.history_limit {
             self.history.pop_front();
         }
         // No receiver is fine: nobody watches.

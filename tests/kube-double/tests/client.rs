@@ -10,11 +10,15 @@ use kube::api::{
     Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
 };
 use kube::{Client, Config, ResourceExt};
-use parliament_kube_double::KubeDouble;
+use parliament_kube_double::{KubeDouble, Options};
 use serde_json::json;
 
 async fn client() -> anyhow::Result<(KubeDouble, Client)> {
-    let double = KubeDouble::start_with_bookmarks(Duration::from_millis(100)).await?;
+    let double = KubeDouble::start_with(Options {
+        bookmark_interval: Duration::from_millis(100),
+        history: 20,
+    })
+    .await?;
     let client = Client::try_from(Config::new(double.url().parse()?))?;
     Ok((double, client))
 }
@@ -257,5 +261,28 @@ async fn finalizers_hold_deletion_and_owners_take_dependents_along() -> anyhow::
         cms.get_opt("dependent").await?.is_none(),
         "collected with its owner"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_watch_from_a_forgotten_version_is_told_410() -> anyhow::Result<()> {
+    let (_double, client) = client().await?;
+    let cms: Api<ConfigMap> = Api::namespaced(client, "ns");
+    let first = cms
+        .create(&PostParams::default(), &config_map("a", "web")?)
+        .await?;
+    for i in 0..30 {
+        let patch = json!({"data": {"i": i.to_string()}});
+        cms.patch("a", &PatchParams::default(), &Patch::Merge(&patch))
+            .await?;
+    }
+    let since = first.resource_version().unwrap_or_default();
+    let mut stream = cms.watch(&WatchParams::default(), &since).await?.boxed();
+    match stream.try_next().await? {
+        Some(WatchEvent::Error(status)) => {
+            assert_eq!((status.code, status.reason.as_str()), (410, "Expired"))
+        }
+        other => anyhow::bail!("expected an ERROR event with 410, got {other:?}"),
+    }
     Ok(())
 }
