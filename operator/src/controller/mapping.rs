@@ -61,3 +61,63 @@ pub fn parliaments_of_node(
         .map(|(ns, name)| ObjectRef::new(&name).within(&ns))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn from<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
+        match serde_json::from_value(value) {
+            Ok(object) => object,
+            Err(error) => panic!("test object does not parse: {error}"),
+        }
+    }
+
+    #[test]
+    fn a_pod_concerns_the_parliaments_that_select_or_labelled_it() {
+        let parliament = |selector: serde_json::Value| -> Parliament {
+            from(json!({
+                "apiVersion": "parliament.dev/v1alpha1", "kind": "Parliament",
+                "metadata": {"name": "web", "namespace": "shop"},
+                "spec": {"selector": selector},
+            }))
+        };
+        let pod = |ns: &str, labels: serde_json::Value| -> Pod {
+            from(json!({"metadata": {"name": "p", "namespace": ns, "labels": labels}}))
+        };
+        let web = parliament(json!({"matchLabels": {"app": "web"}}));
+        let everything = parliament(json!({}));
+        let cases = [
+            ("selected", &web, pod("shop", json!({"app": "web"})), true),
+            (
+                "other labels",
+                &web,
+                pod("shop", json!({"app": "db"})),
+                false,
+            ),
+            (
+                "other namespace",
+                &web,
+                pod("else", json!({"app": "web"})),
+                false,
+            ),
+            (
+                "still labelled",
+                &web,
+                pod("shop", json!({PARLIAMENT: "web"})),
+                true,
+            ),
+            (
+                "an empty selector selects nothing",
+                &everything,
+                pod("shop", json!({"app": "web"})),
+                false,
+            ),
+        ];
+        for (case, parliament, pod, want) in cases {
+            assert_eq!(concerns(parliament, &pod), want, "{case}");
+        }
+    }
+}

@@ -131,3 +131,43 @@ pub fn observed_pod(pod: &Pod, selected: bool, namespace: &str) -> ObservedPod {
         selected,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn pod(value: serde_json::Value) -> Pod {
+        serde_json::from_value(value).unwrap_or_default()
+    }
+
+    #[test]
+    fn pods_are_read_into_plain_facts() {
+        let running = pod(json!({
+            "metadata": {"name": "web-0", "uid": "u0", "labels": {"app": "web"}},
+            "spec": {"nodeName": "n-a", "hostname": "web-0", "subdomain": "web", "containers": []},
+            "status": {"phase": "Running", "podIP": "10.0.0.1", "conditions": [{"type": "Ready", "status": "True"}]},
+        }));
+        let seen = observed_pod(&running, true, "shop");
+        assert_eq!(
+            (
+                seen.name.as_str(),
+                seen.uid.as_str(),
+                seen.node.as_deref(),
+                seen.ip.as_deref()
+            ),
+            ("web-0", "u0", Some("n-a"), Some("10.0.0.1"))
+        );
+        assert_eq!(seen.dns.as_deref(), Some("web-0.web.shop.svc"));
+        assert!(seen.ready && seen.selected && !seen.deleting && !seen.finished);
+
+        let failed = pod(json!({
+            "metadata": {"name": "web-1", "deletionTimestamp": "2026-01-01T00:00:00Z"},
+            "status": {"phase": "Failed", "conditions": [{"type": "Ready", "status": "False"}]},
+        }));
+        let seen = observed_pod(&failed, false, "shop");
+        assert!(!seen.ready && seen.deleting && seen.finished && !seen.selected);
+        assert_eq!((seen.node, seen.ip, seen.dns), (None, None, None));
+    }
+}
