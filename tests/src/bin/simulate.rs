@@ -243,12 +243,13 @@ fn print_outcomes(outcomes: &[Outcome], single: bool, wall: Duration) -> usize {
     }
     let s = ElectionStats::of(&elections);
     println!(
-        "elections after a leader crash (default timeouts): {} measured, median {} ms, p99 {} ms, max {} ms; {} needed more than one round",
+        "elections after a leader crash (default timeouts): {} measured, median {} ms, p99 {} ms, max {} ms; {} needed more than one campaign round ({} more than one term)",
         s.count,
         s.median.as_millis(),
         s.p99.as_millis(),
         s.max.as_millis(),
-        s.multi_round
+        s.multi_round,
+        s.multi_term
     );
     println!(
         "workload: {} writes acknowledged, {} reads answered, {} definitely failed, {} unknown",
@@ -297,10 +298,11 @@ fn print_single(r: &RunReport) {
     }
     for (i, e) in r.elections.iter().enumerate() {
         println!(
-            "  election {}: {} ms, {} round(s)",
+            "  election {}: {} ms, {} campaign round(s), {} term(s)",
             i + 1,
             e.took.as_millis(),
-            e.rounds
+            e.rounds,
+            e.terms
         );
     }
 }

@@ -8,8 +8,12 @@ use std::time::Duration;
 pub struct ElectionSample {
     /// How long it took, in virtual time.
     pub took: Duration,
-    /// Terms it took: more than one means a campaign failed (split vote, lost race).
+    /// Campaigns started by any member (pre-votes, or votes without pre-vote) until the
+    /// new leader won: more than one means a round failed (refused pre-vote, split vote).
     pub rounds: u64,
+    /// Terms the election took: more than one means a vote round failed after the
+    /// pre-vote passed.
+    pub terms: u64,
 }
 
 /// Median, p99 and the count of multi-round elections over many samples.
@@ -23,8 +27,10 @@ pub struct ElectionStats {
     pub p99: Duration,
     /// Slowest.
     pub max: Duration,
-    /// Elections that needed more than one round.
+    /// Elections that needed more than one campaign round.
     pub multi_round: usize,
+    /// Elections that needed more than one term.
+    pub multi_term: usize,
 }
 
 impl ElectionStats {
@@ -47,6 +53,7 @@ impl ElectionStats {
             p99: rank(99),
             max: took.last().copied().unwrap_or_default(),
             multi_round: samples.iter().filter(|s| s.rounds > 1).count(),
+            multi_term: samples.iter().filter(|s| s.terms > 1).count(),
         }
     }
 }
@@ -61,13 +68,14 @@ mod tests {
             .map(|ms| ElectionSample {
                 took: Duration::from_millis(ms),
                 rounds: if ms % 10 == 0 { 2 } else { 1 },
+                terms: if ms % 20 == 0 { 2 } else { 1 },
             })
             .collect();
         let s = ElectionStats::of(&samples);
         assert_eq!(s.median, Duration::from_millis(50));
         assert_eq!(s.p99, Duration::from_millis(99));
         assert_eq!(s.max, Duration::from_millis(100));
-        assert_eq!(s.multi_round, 10);
+        assert_eq!((s.multi_round, s.multi_term), (10, 5));
         assert_eq!(ElectionStats::of(&[]).count, 0);
     }
 }

@@ -58,10 +58,14 @@ pub struct Simulation {
     think_ms: (u64, u64),
     bound: Duration,
     client_timeout: Duration,
+    /// After the heal: when the last message sent during the chaos has arrived.
+    calm_from: Time,
     elections: Vec<ElectionSample>,
     heal_to_leader: Option<Duration>,
     max_term: Term,
     max_commit: LogIndex,
+    /// Campaigns started so far (pre-candidacies, or candidacies without pre-vote).
+    campaigns: u64,
     /// Every value a committed entry wrote (for the linearizability check).
     committed_values: BTreeSet<Vec<u8>>,
     restores: u64,
@@ -125,10 +129,12 @@ impl Simulation {
             think_ms: BUSY,
             bound,
             client_timeout: eto_max * 2,
+            calm_from: Time(0),
             elections: Vec::new(),
             heal_to_leader: None,
             max_term: Term(0),
             max_commit: LogIndex(0),
+            campaigns: 0,
             committed_values: BTreeSet::new(),
             restores: 0,
         };
@@ -253,6 +259,7 @@ impl Simulation {
                 .act(id, |node, _, _| node.set_candidacy_rank(None));
         }
         let at = self.world.now();
+        self.calm_from = self.world.last_arrival();
         self.observe_event(&Observation::Healed { at });
         self.track_leader = true;
         self.acknowledged_leader = None;
@@ -278,13 +285,17 @@ impl Simulation {
             );
             return;
         }
-        // Crash at a random point of the heartbeat cycle.
+        // Crash at a random point of the heartbeat cycle, once nothing sent during the
+        // chaos is still in flight: a leader's heartbeat delayed by seconds would reset
+        // the followers' timers and time the network's tail, not the election.
         let settle = Duration::from_millis(self.world.rng().between(100, 600));
-        self.run_for(settle);
+        let until = (self.world.now() + settle).max(self.calm_from + settle);
+        self.run_until(until, |_| false);
         let Some((leader, term)) = self.acknowledged_leader else {
             return; // leadership moved while settling; the next measurement retries
         };
         let t0 = self.world.now();
+        let campaigns_before = self.campaigns;
         tracing::info!(at = %t0, %leader, %term, "--- crash the leader");
         self.crash(leader);
         let found = self.run_until(t0 + self.bound, |s| {
@@ -293,14 +304,13 @@ impl Simulation {
         });
         if let (true, Some((_, new_term))) = (found, self.acknowledged_leader) {
             let took = self.world.now().saturating_since(t0);
-            tracing::info!(
-                took_ms = took.as_millis(),
-                rounds = new_term.0 - term.0,
-                "new leader"
-            );
+            let rounds = self.campaigns - campaigns_before;
+            let terms = new_term.0 - term.0;
+            tracing::info!(took_ms = took.as_millis(), rounds, terms, "new leader");
             self.elections.push(ElectionSample {
                 took,
-                rounds: new_term.0 - term.0,
+                rounds,
+                terms,
             });
         } else if self.violations.is_empty() {
             self.push_violation(
@@ -511,11 +521,21 @@ impl Simulation {
                         chain: *chain,
                     }
                 }
-                Fact::Role(change) => Observation::RoleChanged {
-                    node: id,
-                    at,
-                    change: *change,
-                },
+                Fact::Role(change) => {
+                    let pre_vote = node.config().pre_vote;
+                    let campaign = if pre_vote {
+                        Role::PreCandidate
+                    } else {
+                        Role::Candidate
+                    };
+                    self.campaigns += u64::from(change.role == campaign);
+                    tracing::debug!(%at, node = %id, role = change.role.name(), term = %change.term, leader = ?change.leader, "role");
+                    Observation::RoleChanged {
+                        node: id,
+                        at,
+                        change: *change,
+                    }
+                }
                 Fact::Contract(why) => {
                     self.violations.push(Violation::new(
                         "ready-contract",

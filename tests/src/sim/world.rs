@@ -46,6 +46,8 @@ pub struct World<N: Node, A> {
     tick_ms: u64,
     trace: TraceHash,
     crashes: u64,
+    /// The latest arrival scheduled for any message so far.
+    last_arrival: Time,
 }
 
 impl<N: Node, A: Digest> World<N, A> {
@@ -96,6 +98,7 @@ impl<N: Node, A: Digest> World<N, A> {
             tick_ms,
             trace: TraceHash::new(),
             crashes: 0,
+            last_arrival: Time(0),
         }
     }
 
@@ -158,6 +161,13 @@ impl<N: Node, A: Digest> World<N, A> {
     #[must_use]
     pub fn trace(&self) -> TraceHash {
         self.trace
+    }
+
+    /// When the last message sent so far will have arrived: after a heal, the network
+    /// carries nothing from the chaos once this time has passed.
+    #[must_use]
+    pub fn last_arrival(&self) -> Time {
+        self.last_arrival
     }
 
     /// Whether the nemesis is running.
@@ -308,6 +318,7 @@ impl<N: Node, A: Digest> World<N, A> {
                 let pick = usize::try_from(self.rng.below(n)).unwrap_or(0);
                 if let Some((from, msg)) = m.inbox.get(pick).cloned() {
                     let at = self.now + Duration::from_millis(self.rng.between(1, 50));
+                    self.last_arrival = self.last_arrival.max(at);
                     self.queue.push(at, Event::Deliver { from, to: id, msg });
                 }
             }
@@ -319,6 +330,7 @@ impl<N: Node, A: Digest> World<N, A> {
         for (to, msg) in out.drain() {
             let times = self.net.route(self.now, from, to, &mut self.rng);
             for at in times {
+                self.last_arrival = self.last_arrival.max(at);
                 self.queue.push(
                     at,
                     Event::Deliver {
