@@ -28,6 +28,9 @@ pub(crate) enum Mismatch {
     TooShort { hint_index: LogIndex },
     /// The log has `term` at `prev_index`; `hint_index` is the first index of that term.
     Conflict { hint_index: LogIndex, term: Term },
+    /// The append cannot come from a correct leader (entries out of sequence, or a
+    /// conflict at a committed index); it is refused without changing anything.
+    Invalid(&'static str),
 }
 
 impl Default for Log {
@@ -241,6 +244,21 @@ impl Log {
                 }
             }
         }
+        // Check everything before changing anything: a message that no correct leader
+        // sends is input to refuse, never a reason to corrupt the log or panic.
+        for (i, e) in entries.iter().enumerate() {
+            if e.index != LogIndex(prev_index.0.saturating_add(1 + i as u64)) {
+                return Err(Mismatch::Invalid(
+                    "entries do not follow prev_index in sequence",
+                ));
+            }
+        }
+        if let Some(e) = entries.iter().find(|e| {
+            e.index > self.offset_index && self.term_at(e.index).is_some_and(|t| t != e.term)
+        }) && e.index <= self.commit
+        {
+            return Err(Mismatch::Invalid("append conflicts with a committed entry"));
+        }
         let last_new = LogIndex(prev_index.0 + entries.len() as u64);
         for e in entries {
             if e.index <= self.offset_index {
@@ -249,12 +267,7 @@ impl Log {
             match self.term_at(e.index) {
                 Some(t) if t == e.term => {}
                 Some(_) => {
-                    assert!(
-                        e.index > self.commit,
-                        "leader tried to overwrite committed entry {} (commit {})",
-                        e.index,
-                        self.commit
-                    );
+                    // Above the commit index: checked before the loop.
                     self.truncate_from(e.index);
                     self.entries.push(e.clone());
                 }
@@ -354,6 +367,23 @@ mod tests {
         assert_eq!(got, Ok(LogIndex(2)));
         assert_eq!(l.last_index(), LogIndex(2));
         assert_eq!(l.take_unstable(), vec![e(2, 2)]);
+    }
+
+    #[test]
+    fn appends_no_correct_leader_sends_are_refused_without_change() {
+        let mut l = log(&[1, 1, 1]);
+        l.commit_to(LogIndex(2));
+        assert_eq!(
+            l.try_append(LogIndex(0), Term(0), &[e(1, 1), e(3, 1)]),
+            Err(Mismatch::Invalid(
+                "entries do not follow prev_index in sequence"
+            ))
+        );
+        assert_eq!(
+            l.try_append(LogIndex(1), Term(1), &[e(2, 5)]),
+            Err(Mismatch::Invalid("append conflicts with a committed entry"))
+        );
+        assert_eq!(l.entries(), log(&[1, 1, 1]).entries(), "nothing changed");
     }
 
     #[test]

@@ -1036,6 +1036,10 @@ impl Replica {
             Err(Mismatch::Conflict { hint_index, term }) => {
                 reject(prev_index, hint_index, Some(term), round)
             }
+            Err(Mismatch::Invalid(why)) => {
+                tracing::warn!(id = %self.config.id, leader = %from, %prev_index, why, "invalid append refused");
+                return;
+            }
         };
         self.send(from, self.term, response);
     }
