@@ -17,6 +17,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+
+#[path = "simulate/parliament.rs"]
+mod parliament;
 use parliament_engine::Time;
 use parliament_tests::sim::{
     ElectionSample, ElectionStats, FaultSet, Response, RunReport, SimOptions, Violation, run,
@@ -68,6 +71,20 @@ struct Args {
     /// Seeds run in parallel (each seed is single-threaded); default: one per core.
     #[arg(long)]
     jobs: Option<usize>,
+    /// Parliament mode: this many districts of Westminster members (default: one group).
+    #[arg(long)]
+    districts: Option<usize>,
+    /// Parliament mode: members per district, one size or one per district (3,5,3);
+    /// with --scale, the total.
+    #[arg(long, default_value = "3")]
+    members: String,
+    /// Parliament mode: spread --members (a total) over the districts, no faults, and
+    /// only converge; prints the virtual time, wall time and peak memory.
+    #[arg(long)]
+    scale: bool,
+    /// Parliament mode: only boot and convene.
+    #[arg(long)]
+    converge_only: bool,
 }
 
 fn parse_faults(s: &str) -> Result<FaultSet, String> {
@@ -128,6 +145,26 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    if let Some(districts) = args.districts {
+        let mode = parliament::Mode {
+            districts,
+            members: args.members.clone(),
+            scale: args.scale,
+            converge_only: args.converge_only,
+        };
+        let shared = parliament::Shared {
+            seed: args.seed,
+            seeds: args.seeds,
+            first_seed: args.first_seed,
+            faults: args.faults,
+            steps: args.steps,
+            clients: args.clients,
+            keys: args.keys,
+            tick_ms: args.tick_ms,
+            jobs: args.jobs,
+        };
+        return parliament::main(&mode, &shared);
+    }
     let base = SimOptions {
         seed: 0,
         nodes: args.nodes,

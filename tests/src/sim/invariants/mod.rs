@@ -8,28 +8,40 @@
 //! flagged: a check that cannot fail proves nothing.
 
 mod acknowledged_committed;
+mod acknowledged_present;
 mod committed_not_lost;
 mod election_safety;
+mod global_state_machine_safety;
 mod leader_completeness;
 mod lease_safety;
 mod liveness;
 mod log_matching;
 mod log_view;
 mod observation;
+mod prime_minister_safety;
+mod representative_safety;
+mod seat_observation;
+mod seat_safety;
 mod state_machine_safety;
 mod violation;
 
 use std::fmt;
 
 pub use acknowledged_committed::AcknowledgedCommitted;
+pub use acknowledged_present::AcknowledgedPresent;
 pub use committed_not_lost::CommittedNotLost;
 pub use election_safety::ElectionSafety;
+pub use global_state_machine_safety::GlobalStateMachineSafety;
 pub use leader_completeness::LeaderCompleteness;
 pub use lease_safety::LeaseSafety;
 pub use liveness::Liveness;
 pub use log_matching::LogMatching;
 pub use log_view::LogView;
 pub use observation::{MemberLog, Observation};
+pub use prime_minister_safety::PrimeMinisterSafety;
+pub use representative_safety::RepresentativeSafety;
+pub use seat_observation::{SeatInvariant, SeatObservation};
+pub use seat_safety::SeatSafety;
 pub use state_machine_safety::StateMachineSafety;
 pub use violation::Violation;
 

@@ -1,0 +1,219 @@
+//! A simulated parliament member: a Westminster [`Member`] (district replica, district
+//! state, and the Commons seat while it represents the district) on a simulated disk.
+//!
+//! It follows the `MemberReady` contract: persist the district hard state and entries,
+//! then send, then hand the events to the scenario. A crash drops the `Member` (volatile);
+//! a restart rebuilds it from the disk with `Member::new`, which replays the committed
+//! district log into the district state, the seat record and the global store.
+
+use std::collections::BTreeSet;
+
+use parliament_engine::engine::Entry;
+use parliament_engine::westminster::{Envelope, Event, Member, MemberConfig};
+use parliament_engine::{NodeId, Term, Time};
+
+use crate::sim::{Digest, Disk, Node, Outbox, TraceHash};
+
+/// Readies drained per input before the node gives up (a member that always has more
+/// to do is a bug; the scenario reports it).
+const MAX_READIES: usize = 10_000;
+
+/// One persisted batch of district entries, for the log checkers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersistRecord {
+    /// The term before `entries[0]` in the persisted log.
+    pub prev_term: Term,
+    /// The entries written.
+    pub entries: Vec<Entry>,
+    /// The entries the truncation removed.
+    pub removed: Vec<Entry>,
+}
+
+/// How much a member sent, for the fan-out report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SendStats {
+    /// District messages sent.
+    pub district: u64,
+    /// Commons messages sent (as a seat's host or forwarded).
+    pub commons: u64,
+    /// Every member it ever sent a message to.
+    pub peers: BTreeSet<NodeId>,
+}
+
+/// A member on a simulated disk.
+#[derive(Debug)]
+pub struct MemberNode {
+    config: MemberConfig,
+    disk: Disk,
+    member: Option<Member>,
+    events: Vec<Event>,
+    persists: Vec<PersistRecord>,
+    contract: Vec<String>,
+    stats: SendStats,
+}
+
+impl MemberNode {
+    /// A member that has never run, with an empty disk. It starts at the world's boot.
+    #[must_use]
+    pub fn new(config: MemberConfig) -> MemberNode {
+        MemberNode {
+            config,
+            disk: Disk::new(),
+            member: None,
+            events: Vec::new(),
+            persists: Vec::new(),
+            contract: Vec::new(),
+            stats: SendStats::default(),
+        }
+    }
+
+    /// The running member, `None` while crashed.
+    #[must_use]
+    pub fn member(&self) -> Option<&Member> {
+        self.member.as_ref()
+    }
+
+    /// The running member, to propose and read through (the caller then drains).
+    pub fn member_mut(&mut self) -> Option<&mut Member> {
+        self.member.as_mut()
+    }
+
+    /// The district replica's durable state.
+    #[must_use]
+    pub fn disk(&self) -> &Disk {
+        &self.disk
+    }
+
+    /// What it has sent so far.
+    #[must_use]
+    pub fn stats(&self) -> &SendStats {
+        &self.stats
+    }
+
+    /// The events produced since the last call, in order.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The entries persisted since the last call.
+    pub fn take_persists(&mut self) -> Vec<PersistRecord> {
+        std::mem::take(&mut self.persists)
+    }
+
+    /// Breaches of the `MemberReady` contract since the last call.
+    pub fn take_contract(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.contract)
+    }
+
+    /// Acts on everything the member has to do: persist, then send, then keep the events.
+    pub fn drain(&mut self, out: &mut Outbox<Envelope>) {
+        let Some(member) = self.member.as_mut() else {
+            return;
+        };
+        let mut rounds = 0;
+        while member.has_ready() {
+            rounds += 1;
+            if rounds > MAX_READIES {
+                self.contract
+                    .push(format!("still has a ready after {MAX_READIES} drains"));
+                return;
+            }
+            let ready = member.take_ready();
+            if ready.hard_state.is_some() || !ready.entries.is_empty() {
+                let prev_term = ready
+                    .entries
+                    .first()
+                    .and_then(|e| {
+                        self.disk
+                            .term_at(parliament_engine::LogIndex(e.index.0 - 1))
+                    })
+                    .unwrap_or_default();
+                match self.disk.write(ready.hard_state, &ready.entries) {
+                    Ok(removed) => {
+                        if !ready.entries.is_empty() {
+                            self.persists.push(PersistRecord {
+                                prev_term,
+                                entries: ready.entries,
+                                removed,
+                            });
+                        }
+                    }
+                    Err(e) => self.contract.push(e.to_string()),
+                }
+            }
+            for (to, envelope) in ready.messages {
+                match envelope {
+                    Envelope::District(_) => self.stats.district += 1,
+                    Envelope::Commons { .. } => self.stats.commons += 1,
+                }
+                self.stats.peers.insert(to);
+                out.send(to, envelope);
+            }
+            self.events.extend(ready.events);
+        }
+    }
+}
+
+impl Node for MemberNode {
+    type Message = Envelope;
+
+    fn tick(&mut self, now: Time, out: &mut Outbox<Envelope>) {
+        if let Some(m) = self.member.as_mut() {
+            m.tick(now);
+        }
+        self.drain(out);
+    }
+
+    fn receive(&mut self, now: Time, from: NodeId, msg: Envelope, out: &mut Outbox<Envelope>) {
+        if let Some(m) = self.member.as_mut() {
+            // A refused message changed nothing (a stale or misaddressed one): dropping
+            // it is what a real member does.
+            let _ = m.step(now, from, msg);
+        }
+        self.drain(out);
+    }
+
+    fn crash(&mut self) {
+        self.member = None;
+        self.events.clear();
+    }
+
+    fn restart(&mut self, now: Time, seed: u64, out: &mut Outbox<Envelope>) {
+        let config = MemberConfig {
+            seed,
+            ..self.config.clone()
+        };
+        match Member::new(config, self.disk.persisted(), now) {
+            Ok(m) => self.member = Some(m),
+            Err(e) => self.contract.push(format!("cannot restart from disk: {e}")),
+        }
+        self.drain(out);
+    }
+
+    fn leads(&self) -> bool {
+        self.member
+            .as_ref()
+            .is_some_and(|m| m.district_status().role == parliament_engine::engine::Role::Leader)
+    }
+}
+
+impl Digest for Envelope {
+    fn digest(&self, h: &mut TraceHash) {
+        match self {
+            Envelope::District(m) => {
+                h.write_str("district");
+                m.digest(h);
+            }
+            Envelope::Commons {
+                incarnation,
+                forwarded,
+                message,
+            } => {
+                h.write_str("commons");
+                incarnation.digest(h);
+                h.write_u64(u64::from(*forwarded));
+                message.digest(h);
+            }
+        }
+    }
+}

@@ -1,0 +1,1053 @@
+//! One parliament run: [`ParliamentRun`] boots districts of [`MemberNode`]s, convenes
+//! them, runs clients under the world's faults and the parliament nemesis, heals, and
+//! checks every invariant after every step and the histories at the end.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use parliament_engine::engine::{ReadId, ReadLevel, Role};
+use parliament_engine::state::{Command, DistrictName, Key, Scope, Write};
+use parliament_engine::westminster::{
+    COMMONS, DistrictId, DistrictRoster, Event, MemberConfig, Refused, Roster,
+};
+use parliament_engine::{GroupId, LogIndex, NodeId, Term, Time};
+
+use crate::Error;
+use crate::linearizability::{CheckOptions, KvModel, check};
+use crate::sim::invariants::{
+    AcknowledgedPresent, CommittedNotLost, ElectionSafety, GlobalStateMachineSafety, Invariant,
+    LeaderCompleteness, LeaseSafety, LogMatching, LogView, Observation, PrimeMinisterSafety,
+    RepresentativeSafety, SeatInvariant, SeatObservation, SeatSafety, StateMachineSafety,
+    Violation,
+};
+use crate::sim::parliament::{ParliamentEvent, ParliamentOptions, ParliamentReport};
+use crate::sim::trace::payload_digest;
+use crate::sim::{
+    ClientHistory, Clock, Fault, MemberNode, Partition, Request, Response, Stamp, Step, TraceHash,
+    World,
+};
+
+/// Virtual time allowed from boot or heal to a Prime Minister and every representative:
+/// ten Commons election timeouts, each waiting on district commits.
+const CONVENE_BOUND: Duration = Duration::from_secs(60);
+/// How long a client waits for an answer before its outcome stays unknown.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(8);
+/// Partition ids of the parliament nemesis, clear of the world nemesis's.
+const FIRST_PARTITION: u64 = 1 << 40;
+
+/// A client's outstanding operation.
+#[derive(Clone, Debug)]
+enum Waiting {
+    Write {
+        member: NodeId,
+        group: GroupId,
+        index: LogIndex,
+        term: Term,
+    },
+    Read {
+        member: NodeId,
+        id: ReadId,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    op: u64,
+    scope: usize,
+    key: String,
+    value: Vec<u8>,
+    called: Time,
+    waiting: Waiting,
+}
+
+/// One parliament seed.
+#[derive(Debug)]
+pub struct ParliamentRun {
+    opts: ParliamentOptions,
+    world: World<MemberNode, ParliamentEvent>,
+    roster: Roster,
+    /// Scopes: one per district, then global.
+    scopes: Vec<Scope>,
+    scope_names: Vec<String>,
+    district_checkers: BTreeMap<DistrictId, Vec<Box<dyn Invariant>>>,
+    seat_checkers: Vec<Box<dyn SeatInvariant>>,
+    present: AcknowledgedPresent,
+    violations: Vec<Violation>,
+    histories: Vec<ClientHistory>,
+    pending: BTreeMap<u32, Pending>,
+    /// Values of accepted proposals, by where they sit; moved to `committed` once any
+    /// member applies that entry.
+    proposals: BTreeMap<(GroupId, LogIndex, Term), (usize, Vec<u8>)>,
+    committed: Vec<BTreeSet<Vec<u8>>>,
+    hints: Vec<Option<NodeId>>,
+    applied: BTreeMap<NodeId, (LogIndex, u64)>,
+    next_read: u64,
+    next_value: u64,
+    next_partition: u64,
+    clients_on: bool,
+    touched: BTreeSet<NodeId>,
+    commons_commit: LogIndex,
+    report: ParliamentReport,
+}
+
+/// Runs one seed to the end.
+///
+/// # Errors
+/// Invalid options.
+pub fn run_parliament(opts: &ParliamentOptions) -> Result<ParliamentReport, Error> {
+    let mut run = ParliamentRun::new(opts)?;
+    run.run_phases();
+    Ok(run.into_report())
+}
+
+fn district_invariants() -> Vec<Box<dyn Invariant>> {
+    vec![
+        Box::new(ElectionSafety::default()),
+        Box::new(LogMatching::default()),
+        Box::new(LeaderCompleteness::default()),
+        Box::new(StateMachineSafety::default()),
+        Box::new(LeaseSafety::default()),
+        Box::new(CommittedNotLost::default()),
+    ]
+}
+
+fn chain(prev: u64, index: LogIndex, term: Term, digest: u64) -> u64 {
+    let mut h = TraceHash::new();
+    h.write_u64(prev);
+    h.write_u64(index.0);
+    h.write_u64(term.0);
+    h.write_u64(digest);
+    h.value()
+}
+
+impl ParliamentRun {
+    /// Builds the parliament: districts `d0..`, members numbered from 1 in district order.
+    ///
+    /// # Errors
+    /// Invalid options.
+    pub fn new(opts: &ParliamentOptions) -> Result<ParliamentRun, Error> {
+        opts.validate()?;
+        let mut next = 1u64;
+        let mut districts = Vec::new();
+        let mut scopes = Vec::new();
+        for (d, &size) in opts.sizes.iter().enumerate() {
+            let name = DistrictName::new(format!("d{d}")).map_err(|e| Error::Option {
+                option: "--districts",
+                value: e.to_string(),
+                want: "a valid district name",
+            })?;
+            scopes.push(Scope::District(name.clone()));
+            let members: BTreeSet<NodeId> = (next..next + size as u64).map(NodeId).collect();
+            next += size as u64;
+            districts.push((
+                DistrictId(d as u64),
+                DistrictRoster {
+                    name,
+                    members,
+                    bootstrap_representative: None,
+                },
+            ));
+        }
+        scopes.push(Scope::Global);
+        let roster = Roster::new(districts, None).map_err(|e| Error::Option {
+            option: "--members",
+            value: e.to_string(),
+            want: "a valid roster",
+        })?;
+        let nodes: Vec<(NodeId, MemberNode)> = roster
+            .members()
+            .map(|id| {
+                let config = MemberConfig::new(id, roster.clone(), opts.seed ^ id.0);
+                (id, MemberNode::new(config))
+            })
+            .collect();
+        let t = parliament_engine::westminster::Timings::district();
+        let drift_ms = u64::try_from(t.max_clock_drift.as_millis()).unwrap_or(0);
+        let eto_min = u64::try_from(t.election_timeout_min.as_millis()).unwrap_or(1);
+        let skew = Clock::max_skew_ppm(drift_ms, eto_min) * 9 / 10;
+        let world = World::new(opts.seed, nodes, opts.faults, skew, opts.tick_ms);
+        let district_checkers = roster
+            .districts()
+            .map(|(d, _)| (d, district_invariants()))
+            .collect();
+        let n = scopes.len();
+        Ok(ParliamentRun {
+            opts: opts.clone(),
+            world,
+            roster,
+            scope_names: scopes.iter().map(ToString::to_string).collect(),
+            scopes,
+            district_checkers,
+            seat_checkers: vec![
+                Box::new(PrimeMinisterSafety::default()),
+                Box::new(RepresentativeSafety::default()),
+                Box::new(SeatSafety::default()),
+                Box::new(GlobalStateMachineSafety::default()),
+            ],
+            present: AcknowledgedPresent::default(),
+            violations: Vec::new(),
+            histories: vec![ClientHistory::new(); n],
+            pending: BTreeMap::new(),
+            proposals: BTreeMap::new(),
+            committed: vec![BTreeSet::new(); n],
+            hints: vec![None; n],
+            applied: BTreeMap::new(),
+            next_read: 1,
+            next_value: 1,
+            next_partition: FIRST_PARTITION,
+            clients_on: false,
+            touched: BTreeSet::new(),
+            commons_commit: LogIndex(0),
+            report: ParliamentReport {
+                options: opts.clone(),
+                convene_bound: CONVENE_BOUND,
+                ..ParliamentReport::default()
+            },
+        })
+    }
+
+    /// Boot, convene, chaos, heal, convene again, quiesce, final checks.
+    pub fn run_phases(&mut self) {
+        tracing::info!(
+            seed = self.opts.seed,
+            members = self.opts.members(),
+            districts = self.opts.sizes.len(),
+            "--- boot"
+        );
+        for id in self.world.boot() {
+            self.after_member(id);
+        }
+        let start = self.world.now();
+        self.report.convene_after_start = self.convene(start, "after boot");
+        if self.opts.converge_only || !self.violations.is_empty() {
+            return;
+        }
+        tracing::info!("--- chaos");
+        if self.opts.clients > 0 {
+            self.clients_on = true;
+            for c in 0..self.opts.clients {
+                let after = Duration::from_millis(self.world.rng().between(1, 100));
+                self.world
+                    .schedule(after, ParliamentEvent::Issue { client: c });
+            }
+        }
+        self.world.start_chaos();
+        if self.opts.faults.has(Fault::Partition) || self.opts.faults.has(Fault::Crash) {
+            self.world
+                .schedule(Duration::from_millis(500), ParliamentEvent::Fault);
+        }
+        for _ in 0..self.opts.steps {
+            if !self.step() {
+                return;
+            }
+        }
+        tracing::info!("--- heal");
+        let healed = self.world.now();
+        for id in self.world.heal_all() {
+            self.observe_crash_reset(id);
+            self.after_member(id);
+        }
+        self.report.convene_after_heal = self.convene(healed, "after the heal");
+        if !self.violations.is_empty() {
+            return;
+        }
+        tracing::info!("--- quiesce");
+        self.clients_on = false;
+        let quiet_until = self.world.now() + CLIENT_TIMEOUT + Duration::from_secs(2);
+        while self.world.now() < quiet_until && (!self.pending.is_empty() || !self.converged()) {
+            if !self.step() {
+                return;
+            }
+        }
+        let deadline = self.world.now() + CONVENE_BOUND;
+        while !self.converged() {
+            if self.world.now() > deadline {
+                self.push("parliament-liveness", None, format!(
+                    "members did not converge on their district and Commons commits within {} ms of quiescing",
+                    CONVENE_BOUND.as_millis()
+                ));
+                return;
+            }
+            if !self.step() {
+                return;
+            }
+        }
+        self.final_reads();
+        self.check_histories();
+    }
+
+    /// Runs until a Prime Minister and every representative exist; `None` and a liveness
+    /// violation when that takes longer than the bound.
+    fn convene(&mut self, since: Time, when: &str) -> Option<Duration> {
+        let deadline = since + CONVENE_BOUND;
+        loop {
+            if self.convened() {
+                let took = Duration::from_millis(self.world.now().0 - since.0);
+                tracing::info!(took_ms = took.as_millis(), "convened {when}");
+                return Some(took);
+            }
+            if self.world.now() > deadline || !self.step() {
+                self.push(
+                    "parliament-liveness",
+                    None,
+                    format!(
+                        "no Prime Minister and every representative within {} ms {when}",
+                        CONVENE_BOUND.as_millis()
+                    ),
+                );
+                return None;
+            }
+        }
+    }
+
+    /// A Prime Minister exists and every district's seat is hosted.
+    fn convened(&self) -> bool {
+        let mut hosted = BTreeSet::new();
+        let mut pm = false;
+        for id in self.world.ids() {
+            if !self.world.is_up(id) {
+                continue;
+            }
+            if let Some(m) = self.world.node(id).and_then(MemberNode::member)
+                && m.seat_incarnation().is_some()
+            {
+                hosted.insert(m.district());
+                pm |= m.is_prime_minister();
+            }
+        }
+        pm && hosted.len() == self.opts.sizes.len()
+    }
+
+    /// Every running member has applied its district leader's commit and the Commons
+    /// commit the Prime Minister knows.
+    fn converged(&self) -> bool {
+        let mut commit: BTreeMap<DistrictId, LogIndex> = BTreeMap::new();
+        let mut commons = None;
+        for id in self.world.ids() {
+            let Some(m) = self.world.node(id).and_then(MemberNode::member) else {
+                return false;
+            };
+            let s = m.district_status();
+            if s.role == Role::Leader {
+                commit.insert(m.district(), s.commit);
+            }
+            if m.is_prime_minister() {
+                commons = m.seat_status().map(|s| s.commit);
+            }
+        }
+        let Some(commons) = commons else {
+            return false;
+        };
+        if commit.len() != self.opts.sizes.len() {
+            return false;
+        }
+        self.world.ids().into_iter().all(|id| {
+            self.world
+                .node(id)
+                .and_then(MemberNode::member)
+                .is_some_and(|m| {
+                    let s = m.district_status();
+                    commit.get(&m.district()).is_some_and(|c| s.applied >= *c)
+                        && m.seat_record().commit() >= commons
+                })
+        })
+    }
+
+    /// One world step and everything it needs checked. False when the run must stop.
+    fn step(&mut self) -> bool {
+        let Some(step) = self.world.step() else {
+            return false;
+        };
+        match step {
+            Step::Member(id) | Step::Restarted(id) => self.after_member(id),
+            Step::Crashed(id) => self.observe_crash(id),
+            Step::Quiet => {}
+            Step::App(event) => self.handle(event),
+        }
+        let touched = std::mem::take(&mut self.touched);
+        for id in touched {
+            self.after_member(id);
+        }
+        self.violations.is_empty()
+    }
+
+    fn handle(&mut self, event: ParliamentEvent) {
+        match event {
+            ParliamentEvent::Issue { client } => self.issue(client),
+            ParliamentEvent::Timeout { client, op } => {
+                if self.pending.get(&client).is_some_and(|p| p.op == op) {
+                    self.pending.remove(&client);
+                    self.next_issue(client);
+                }
+            }
+            ParliamentEvent::Fault => self.parliament_fault(),
+            ParliamentEvent::Heal(id) => {
+                if let Some(p) = self.world.network_mut().heal(id) {
+                    tracing::debug!(partition = %p.label, "parliament partition healed");
+                }
+            }
+            ParliamentEvent::Restart(id) => {
+                if self.world.chaos() && self.world.restart(id) {
+                    self.after_member(id);
+                }
+            }
+        }
+    }
+
+    // ----- the parliament nemesis --------------------------------------------------------
+
+    fn parliament_fault(&mut self) {
+        if !self.world.chaos() {
+            return;
+        }
+        let after = Duration::from_millis(self.world.rng().between(500, 3_000));
+        self.world.schedule(after, ParliamentEvent::Fault);
+        let mut kinds = Vec::new();
+        if self.opts.faults.has(Fault::Partition) {
+            kinds.extend(["district-cut", "representative-cut"]);
+        }
+        if self.opts.faults.has(Fault::Crash) {
+            kinds.extend(["pm-crash", "representative-crash"]);
+        }
+        let Some(&kind) = self.world.rng().pick(&kinds) else {
+            return;
+        };
+        let districts: Vec<DistrictId> = self.roster.districts().map(|(d, _)| d).collect();
+        let Some(&district) = self.world.rng().pick(&districts) else {
+            return;
+        };
+        let members: Vec<NodeId> = self
+            .roster
+            .district(district)
+            .map(|d| d.members.iter().copied().collect())
+            .unwrap_or_default();
+        let representative = members.iter().copied().find(|&id| {
+            self.world
+                .node(id)
+                .and_then(MemberNode::member)
+                .is_some_and(|m| m.district_status().role == Role::Leader)
+        });
+        let heal_after = Duration::from_millis(self.world.rng().between(500, 5_000));
+        match kind {
+            "district-cut" => {
+                let rest: Vec<NodeId> = self
+                    .world
+                    .ids()
+                    .into_iter()
+                    .filter(|id| !members.contains(id))
+                    .collect();
+                self.cut(
+                    Partition::symmetric(self.next_partition, &members, &rest),
+                    heal_after,
+                );
+            }
+            "representative-cut" => {
+                // DESIGN.md §6's hardest case: cut from its own district, still reaching
+                // every other seat.
+                let Some(rep) = representative else { return };
+                let others: Vec<NodeId> = members.iter().copied().filter(|&m| m != rep).collect();
+                if others.is_empty() {
+                    return;
+                }
+                self.cut(
+                    Partition::symmetric(self.next_partition, &[rep], &others),
+                    heal_after,
+                );
+            }
+            "pm-crash" | "representative-crash" => {
+                let victim = if kind == "pm-crash" {
+                    self.world.ids().into_iter().find(|&id| {
+                        self.world
+                            .node(id)
+                            .and_then(MemberNode::member)
+                            .is_some_and(parliament_engine::westminster::Member::is_prime_minister)
+                    })
+                } else {
+                    representative
+                };
+                let Some(victim) = victim else { return };
+                if self.world.crash(victim) {
+                    tracing::debug!(node = %victim, kind, "parliament nemesis crash");
+                    self.observe_crash(victim);
+                    let down = Duration::from_millis(self.world.rng().between(50, 3_000));
+                    self.world.schedule(down, ParliamentEvent::Restart(victim));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn cut(&mut self, partition: Partition, heal_after: Duration) {
+        tracing::debug!(partition = %partition.label, "parliament nemesis cut");
+        let id = partition.id;
+        self.next_partition += 1;
+        self.world.network_mut().partition(partition);
+        self.world.schedule(heal_after, ParliamentEvent::Heal(id));
+    }
+
+    // ----- clients ---------------------------------------------------------------------
+
+    fn stamp(&self) -> Stamp {
+        Stamp {
+            at: self.world.now(),
+            step: self.world.trace().events(),
+        }
+    }
+
+    fn next_issue(&mut self, client: u32) {
+        if self.clients_on {
+            let after = Duration::from_millis(self.world.rng().between(1, 50));
+            self.world
+                .schedule(after, ParliamentEvent::Issue { client });
+        }
+    }
+
+    fn issue(&mut self, client: u32) {
+        if !self.clients_on || self.pending.contains_key(&client) {
+            return;
+        }
+        let scope = self.world.rng().below(self.scopes.len() as u64) as usize;
+        let key = format!("k{}", self.world.rng().below(u64::from(self.opts.keys)));
+        let write = self.world.rng().chance(600_000);
+        let candidates = self.candidates(scope);
+        let called = self.world.now();
+        let accepted = if write {
+            let value = format!("v{}", self.next_value).into_bytes();
+            self.next_value += 1;
+            let Ok(k) = Key::new(key.clone()) else { return };
+            let cmd: Command = Write::put(
+                self.scopes[scope].clone(),
+                k,
+                bytes::Bytes::from(value.clone()),
+            )
+            .into();
+            self.try_members(scope, &candidates, |node, now| {
+                node.member_mut()
+                    .map(|m| m.propose(now, &cmd))
+                    .unwrap_or(Err(Refused::NotLeader {
+                        group: COMMONS,
+                        leader: None,
+                    }))
+            })
+            .map(|(member, p)| {
+                self.proposals
+                    .insert((p.group, p.index, p.term), (scope, value.clone()));
+                let stamp = self.stamp();
+                let op = self.histories[scope].invoke(
+                    client,
+                    &key,
+                    Request::Put {
+                        value: value.clone(),
+                    },
+                    stamp,
+                );
+                Pending {
+                    op,
+                    scope,
+                    key: key.clone(),
+                    value,
+                    called,
+                    waiting: Waiting::Write {
+                        member,
+                        group: p.group,
+                        index: p.index,
+                        term: p.term,
+                    },
+                }
+            })
+        } else {
+            let id = ReadId(self.next_read);
+            self.next_read += 1;
+            let levels = [ReadLevel::Linearizable, ReadLevel::Lease, ReadLevel::Strict];
+            let level = *self
+                .world
+                .rng()
+                .pick(&levels)
+                .unwrap_or(&ReadLevel::Linearizable);
+            let s = self.scopes[scope].clone();
+            self.try_members(scope, &candidates, |node, now| {
+                node.member_mut()
+                    .map(|m| m.read(now, id, &s, level))
+                    .unwrap_or(Err(Refused::NotLeader {
+                        group: COMMONS,
+                        leader: None,
+                    }))
+            })
+            .map(|(member, ())| {
+                let stamp = self.stamp();
+                let op = self.histories[scope].invoke(client, &key, Request::Get { level }, stamp);
+                Pending {
+                    op,
+                    scope,
+                    key: key.clone(),
+                    value: Vec::new(),
+                    called,
+                    waiting: Waiting::Read { member, id },
+                }
+            })
+        };
+        match accepted {
+            Some(p) => {
+                let op = p.op;
+                self.pending.insert(client, p);
+                self.world
+                    .schedule(CLIENT_TIMEOUT, ParliamentEvent::Timeout { client, op });
+            }
+            None => self.next_issue(client),
+        }
+    }
+
+    /// Members to try for `scope`, the last known leader first, then from a random start.
+    fn candidates(&mut self, scope: usize) -> Vec<NodeId> {
+        let mut all: Vec<NodeId> = match DistrictId::of_group(GroupId(scope as u64 + 1)) {
+            Some(d) if scope < self.opts.sizes.len() => self
+                .roster
+                .district(d)
+                .map(|r| r.members.iter().copied().collect())
+                .unwrap_or_default(),
+            _ => self.world.ids(),
+        };
+        if all.is_empty() {
+            return all;
+        }
+        let start = self.world.rng().below(all.len() as u64) as usize;
+        all.rotate_left(start);
+        if let Some(h) = self.hints[scope] {
+            all.retain(|&x| x != h);
+            all.insert(0, h);
+        }
+        all
+    }
+
+    /// Tries members in turn, following `NotLeader` hints; returns the one that took it.
+    fn try_members<R>(
+        &mut self,
+        scope: usize,
+        candidates: &[NodeId],
+        mut f: impl FnMut(&mut MemberNode, Time) -> Result<R, Refused>,
+    ) -> Option<(NodeId, R)> {
+        let mut queue: Vec<NodeId> = candidates.to_vec();
+        let mut tried = BTreeSet::new();
+        let mut i = 0;
+        while i < queue.len() && tried.len() < candidates.len() + 4 {
+            let id = queue[i];
+            i += 1;
+            if !tried.insert(id) {
+                continue;
+            }
+            let result = self.world.act(id, |node, now, out| {
+                let r = f(node, now);
+                node.drain(out);
+                r
+            });
+            self.touched.insert(id);
+            match result {
+                Some(Ok(r)) => {
+                    self.hints[scope] = Some(id);
+                    return Some((id, r));
+                }
+                Some(Err(Refused::NotLeader {
+                    group,
+                    leader: Some(l),
+                })) => {
+                    // A district leader is a member; a Commons leader is a seat, hosted
+                    // by one of its district's members.
+                    let next: Vec<NodeId> = if group == COMMONS {
+                        self.roster
+                            .district(DistrictId::of_seat(l))
+                            .map(|d| d.members.iter().copied().collect())
+                            .unwrap_or_default()
+                    } else {
+                        vec![l]
+                    };
+                    for n in next.into_iter().rev() {
+                        if !tried.contains(&n) {
+                            queue.insert(i, n);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn complete(&mut self, client: u32, response: Response) {
+        let Some(p) = self.pending.remove(&client) else {
+            return;
+        };
+        let stamp = self.stamp();
+        let took = Duration::from_millis(stamp.at.0.saturating_sub(p.called.0));
+        if let Response::Written { .. } = response {
+            if p.scope + 1 == self.scopes.len() {
+                self.report.global_latencies.push(took);
+            } else {
+                self.report.district_latencies.push(took);
+            }
+        }
+        self.histories[p.scope].complete(p.op, response, stamp);
+        self.next_issue(client);
+    }
+
+    // ----- observing -------------------------------------------------------------------
+
+    fn push(&mut self, invariant: &'static str, node: Option<NodeId>, detail: String) {
+        let at = self.world.now();
+        self.violations
+            .push(Violation::new(invariant, at, node, detail));
+    }
+
+    fn observe_district(&mut self, district: DistrictId, obs: &Observation<'_>) {
+        if let Some(checkers) = self.district_checkers.get_mut(&district) {
+            for c in checkers {
+                c.observe(obs, &mut self.violations);
+            }
+        }
+    }
+
+    fn observe_seat(&mut self, obs: &SeatObservation<'_>) {
+        for c in &mut self.seat_checkers {
+            c.observe(obs, &mut self.violations);
+        }
+        self.present.observe(obs, &mut self.violations);
+    }
+
+    fn observe_crash(&mut self, id: NodeId) {
+        let at = self.world.now();
+        if let Some(d) = self.roster.district_of(id) {
+            self.observe_district(d, &Observation::Crashed { node: id, at });
+        }
+        self.observe_seat(&SeatObservation::Crashed { node: id, at });
+        self.applied.remove(&id);
+        // Its clients' operations stay unknown: the member may or may not have acted.
+        let lost: Vec<u32> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| match p.waiting {
+                Waiting::Write { member, .. } | Waiting::Read { member, .. } => member == id,
+            })
+            .map(|(c, _)| *c)
+            .collect();
+        for c in lost {
+            self.pending.remove(&c);
+            self.next_issue(c);
+        }
+    }
+
+    /// A member restarted outside the world's own step (by the heal): its applied
+    /// sequence starts over.
+    fn observe_crash_reset(&mut self, id: NodeId) {
+        self.applied.remove(&id);
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn after_member(&mut self, id: NodeId) {
+        let Some(district) = self.roster.district_of(id) else {
+            return;
+        };
+        let at = self.world.now();
+        let Some(node) = self.world.node_mut(id) else {
+            return;
+        };
+        let persists = node.take_persists();
+        let events = node.take_events();
+        let contract = node.take_contract();
+        for why in contract {
+            self.push("ready-contract", Some(id), why);
+        }
+        for p in &persists {
+            self.observe_district(
+                district,
+                &Observation::Persisted {
+                    node: id,
+                    at,
+                    prev_term: p.prev_term,
+                    entries: &p.entries,
+                    removed: &p.removed,
+                },
+            );
+        }
+        for e in events {
+            self.member_event(id, district, at, e);
+        }
+        if !self.world.is_up(id) {
+            return;
+        }
+        let clock = self.world.clock(id);
+        let Some(node) = self.world.node(id) else {
+            return;
+        };
+        let Some(m) = node.member() else {
+            return;
+        };
+        let status = m.district_status();
+        // Entries applied since the last look, with a chain over the applied sequence.
+        let (mut last, mut ch) = self.applied.get(&id).copied().unwrap_or_default();
+        let mut applied_obs = Vec::new();
+        while last < status.applied {
+            last = last.next();
+            let Some(e) = m.district_log().entry(last) else {
+                break;
+            };
+            ch = chain(ch, e.index, e.term, payload_digest(&e.payload));
+            applied_obs.push((e.clone(), ch));
+        }
+        let lease_end = status
+            .lease_until
+            .zip(clock)
+            .map(|(until, clock)| clock.global_at(until));
+        let record = m.seat_record().clone();
+        let hosting = m.seat_incarnation();
+        let seat = m.seat_status();
+        let disk_entries = node.disk().entries().to_vec();
+        self.applied.insert(id, (last.min(status.applied), ch));
+        for (e, chain) in &applied_obs {
+            self.observe_district(
+                district,
+                &Observation::Applied {
+                    node: id,
+                    at,
+                    term: status.term,
+                    entry: e,
+                    chain: *chain,
+                },
+            );
+        }
+        self.observe_district(
+            district,
+            &Observation::State {
+                node: id,
+                at,
+                status: &status,
+                log: LogView::from_entries(&disk_entries),
+                lease_end,
+            },
+        );
+        if let Some(incarnation) = hosting {
+            self.observe_seat(&SeatObservation::Hosting {
+                node: id,
+                district,
+                at,
+                incarnation,
+            });
+        }
+        if let Some(s) = seat
+            && s.role == Role::Leader
+        {
+            self.observe_seat(&SeatObservation::PrimeMinister {
+                node: id,
+                district,
+                at,
+                term: s.term,
+            });
+        }
+        self.commons_commit = self.commons_commit.max(record.commit());
+        self.observe_seat(&SeatObservation::Record {
+            node: id,
+            district,
+            at,
+            record: &record,
+        });
+    }
+
+    fn member_event(&mut self, id: NodeId, district: DistrictId, at: Time, e: Event) {
+        match e {
+            Event::Role { group, change } => {
+                if group == COMMONS {
+                    if change.role == Role::Leader {
+                        self.observe_seat(&SeatObservation::PrimeMinister {
+                            node: id,
+                            district,
+                            at,
+                            term: change.term,
+                        });
+                    }
+                } else {
+                    self.observe_district(
+                        district,
+                        &Observation::RoleChanged {
+                            node: id,
+                            at,
+                            change,
+                        },
+                    );
+                }
+            }
+            Event::Applied {
+                group,
+                index,
+                term,
+                response,
+            } => {
+                if group == COMMONS {
+                    self.observe_seat(&SeatObservation::GlobalApplied {
+                        node: id,
+                        at,
+                        index,
+                        term,
+                    });
+                }
+                if let Some((scope, value)) = self.proposals.get(&(group, index, term)) {
+                    self.committed[*scope].insert(value.clone());
+                }
+                let client = self.pending.iter().find_map(|(c, p)| match p.waiting {
+                    Waiting::Write {
+                        member,
+                        group: g,
+                        index: i,
+                        ..
+                    } if member == id && g == group && i == index => Some(*c),
+                    _ => None,
+                });
+                let Some(client) = client else { return };
+                let Some(p) = self.pending.get(&client).cloned() else {
+                    return;
+                };
+                let Waiting::Write { term: t, .. } = p.waiting else {
+                    return;
+                };
+                if t == term {
+                    self.observe_seat(&SeatObservation::Acknowledged {
+                        at,
+                        scope: &self.scope_names[p.scope].clone(),
+                        key: &p.key,
+                        value: &p.value,
+                        revision: response.revision.0,
+                    });
+                    self.complete(client, Response::Written { index });
+                } else {
+                    self.complete(
+                        client,
+                        Response::Failed {
+                            reason: format!("another entry of {term} committed at {index}"),
+                        },
+                    );
+                }
+            }
+            Event::ReadReady { id: rid } | Event::ReadFailed { id: rid, .. } => {
+                let client = self.pending.iter().find_map(|(c, p)| match p.waiting {
+                    Waiting::Read { member, id: r } if member == id && r == rid => Some(*c),
+                    _ => None,
+                });
+                let Some(client) = client else { return };
+                let Some(p) = self.pending.get(&client).cloned() else {
+                    return;
+                };
+                let response = match e {
+                    Event::ReadReady { .. } => {
+                        let key = Key::new(p.key.clone()).ok();
+                        let value = key
+                            .and_then(|k| {
+                                self.world
+                                    .node(id)
+                                    .and_then(MemberNode::member)
+                                    .and_then(|m| m.get(&self.scopes[p.scope], &k).ok())
+                            })
+                            .and_then(|r| r.value)
+                            .map(|v| v.value.to_vec());
+                        Response::Value { value }
+                    }
+                    _ => Response::Failed {
+                        reason: "read failed".to_owned(),
+                    },
+                };
+                self.complete(client, response);
+            }
+        }
+    }
+
+    // ----- the end -----------------------------------------------------------------------
+
+    fn final_reads(&mut self) {
+        let at = self.world.now();
+        let keys: Vec<(String, String)> = self
+            .present
+            .keys()
+            .map(|(s, k)| (s.to_owned(), k.to_owned()))
+            .collect();
+        for (scope_name, key) in keys {
+            let Some(si) = self.scope_names.iter().position(|s| *s == scope_name) else {
+                continue;
+            };
+            let scope = self.scopes[si].clone();
+            let Ok(k) = Key::new(key.clone()) else {
+                continue;
+            };
+            for id in self.world.ids() {
+                let Some(m) = self.world.node(id).and_then(MemberNode::member) else {
+                    continue;
+                };
+                let owns = si + 1 == self.scopes.len() || m.district().0 == si as u64;
+                if !owns {
+                    continue;
+                }
+                let read = m.get(&scope, &k).ok().and_then(|r| r.value);
+                let read = read
+                    .as_ref()
+                    .map(|v| (v.meta.mod_revision.0, v.value.to_vec()));
+                let obs = SeatObservation::FinalRead {
+                    node: id,
+                    at,
+                    scope: &scope_name,
+                    key: &key,
+                    read: read.as_ref().map(|(r, v)| (*r, v.as_slice())),
+                };
+                self.present.observe(&obs, &mut self.violations);
+            }
+        }
+    }
+
+    fn check_histories(&mut self) {
+        let mut passed = 0;
+        for (i, h) in self.histories.iter().enumerate() {
+            let ops = h.to_kv_ops(&self.committed[i]);
+            let outcome = check(&KvModel::new(), &ops, &CheckOptions::default());
+            if outcome.is_linearizable() {
+                passed += 1;
+            } else {
+                self.report
+                    .history_problems
+                    .push(format!("{}: {outcome}", self.scope_names[i]));
+            }
+        }
+        self.report.histories = (self.histories.len(), passed);
+        let problems = self.report.history_problems.clone();
+        for p in problems {
+            self.push("linearizability", None, p);
+        }
+    }
+
+    /// The report, with the run's figures.
+    #[must_use]
+    pub fn into_report(mut self) -> ParliamentReport {
+        let mut r = std::mem::take(&mut self.report);
+        r.violations = self.violations;
+        r.trace_hash = self.world.trace().value();
+        r.events = self.world.trace().events();
+        r.virtual_time = Duration::from_millis(self.world.now().0);
+        r.net = self.world.network().stats;
+        r.crashes = self.world.crashes();
+        r.commons_commit = self.commons_commit.0;
+        for h in &self.histories {
+            let t = h.tally();
+            r.ops = (r.ops.0 + t.0, r.ops.1 + t.1, r.ops.2 + t.2, r.ops.3 + t.3);
+        }
+        for id in self.world.ids() {
+            let Some(node) = self.world.node(id) else {
+                continue;
+            };
+            let s = node.stats();
+            let fan = (s.peers.len(), s.district + s.commons);
+            let m = node.member();
+            let slot = if m.is_some_and(parliament_engine::westminster::Member::is_prime_minister) {
+                &mut r.pm_fan_out
+            } else if m.is_some_and(|m| m.seat_incarnation().is_some()) {
+                &mut r.representative_fan_out
+            } else {
+                &mut r.member_fan_out
+            };
+            *slot = (slot.0.max(fan.0), slot.1.max(fan.1));
+        }
+        r
+    }
+}

@@ -1,0 +1,62 @@
+//! Parliament runs: a few seeds of a 3×3 parliament under every fault, and replay.
+
+use super::*;
+use crate::sim::FaultSet;
+
+fn small(seed: u64) -> ParliamentOptions {
+    ParliamentOptions {
+        seed,
+        sizes: vec![3, 3, 3],
+        faults: FaultSet::all(),
+        steps: 20_000,
+        ..ParliamentOptions::default()
+    }
+}
+
+#[test]
+fn three_by_three_parliaments_survive_every_fault() {
+    let mut acknowledged = 0;
+    for seed in 0..10 {
+        let opts = small(seed);
+        let report = run_parliament(&opts).expect("valid options");
+        assert!(
+            report.passed(),
+            "seed {seed}: {:?}\nreplay: {}",
+            report.violations,
+            opts.replay_command()
+        );
+        assert_eq!(report.histories.0, report.histories.1, "seed {seed}");
+        acknowledged += report.ops.0;
+    }
+    assert!(
+        acknowledged > 0,
+        "the workload acknowledged no write at all"
+    );
+}
+
+#[test]
+fn a_seed_replays_to_the_same_trace() {
+    let opts = ParliamentOptions {
+        steps: 5_000,
+        ..small(3)
+    };
+    let a = run_parliament(&opts).expect("valid options");
+    let b = run_parliament(&opts).expect("valid options");
+    assert_eq!(a.trace_hash, b.trace_hash);
+    assert_eq!(a.events, b.events);
+    let other = run_parliament(&ParliamentOptions { seed: 4, ..opts }).expect("valid options");
+    assert_ne!(a.trace_hash, other.trace_hash);
+}
+
+#[test]
+fn uneven_districts_convene() {
+    let opts = ParliamentOptions {
+        sizes: vec![1, 5, 3],
+        faults: FaultSet::none(),
+        steps: 2_000,
+        ..small(1)
+    };
+    let report = run_parliament(&opts).expect("valid options");
+    assert!(report.passed(), "{:?}", report.violations);
+    assert!(report.convene_after_start.is_some());
+}
