@@ -318,11 +318,12 @@ impl ParliamentRun {
         pm && hosted.len() == self.opts.sizes.len()
     }
 
-    /// Every running member has applied its district leader's commit and the Commons
-    /// commit the Prime Minister knows.
+    /// Every running member has applied its district leader's commit and the highest
+    /// Commons commit any member knows, and a Prime Minister exists.
     fn converged(&self) -> bool {
         let mut commit: BTreeMap<DistrictId, LogIndex> = BTreeMap::new();
-        let mut commons = None;
+        let mut commons = LogIndex(0);
+        let mut pm = false;
         for id in self.world.ids() {
             let Some(m) = self.world.node(id).and_then(MemberNode::member) else {
                 return false;
@@ -331,13 +332,15 @@ impl ParliamentRun {
             if s.role == Role::Leader {
                 commit.insert(m.district(), s.commit);
             }
-            if m.is_prime_minister() {
-                commons = m.seat_status().map(|s| s.commit);
-            }
+            pm |= m.is_prime_minister();
+            // A new Prime Minister knows only its district's recorded commit until it
+            // commits an entry of its own term: wait for the highest commit anyone knows.
+            let seat = m.seat_status().map_or(LogIndex(0), |s| s.commit);
+            commons = commons.max(seat).max(m.seat_record().commit());
         }
-        let Some(commons) = commons else {
+        if !pm {
             return false;
-        };
+        }
         if commit.len() != self.opts.sizes.len() {
             return false;
         }
