@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use parliament_engine::engine::Entry;
-use parliament_engine::westminster::{Envelope, Event, Member, MemberConfig};
+use parliament_engine::westminster::{Envelope, Event, Member, MemberConfig, SessionMessage};
 use parliament_engine::{NodeId, Term, Time};
 
 use crate::sim::{Digest, Disk, Node, Outbox, TraceHash};
@@ -36,6 +36,8 @@ pub struct SendStats {
     pub district: u64,
     /// Commons messages sent (as a seat's host or forwarded).
     pub commons: u64,
+    /// Session messages sent (global writes to a representative or the Prime Minister).
+    pub session: u64,
     /// Every member it ever sent a message to.
     pub peers: BTreeSet<NodeId>,
 }
@@ -145,6 +147,7 @@ impl MemberNode {
                 match envelope {
                     Envelope::District(_) => self.stats.district += 1,
                     Envelope::Commons { .. } => self.stats.commons += 1,
+                    Envelope::Session(_) => self.stats.session += 1,
                 }
                 self.stats.peers.insert(to);
                 out.send(to, envelope);
@@ -213,6 +216,34 @@ impl Digest for Envelope {
                 incarnation.digest(h);
                 h.write_u64(u64::from(*forwarded));
                 message.digest(h);
+            }
+            Envelope::Session(m) => {
+                h.write_str("session");
+                let ticket = |h: &mut TraceHash, t: &parliament_engine::westminster::Ticket| {
+                    t.origin.digest(h);
+                    h.write_u64(t.epoch);
+                    h.write_u64(t.seq);
+                };
+                match m {
+                    SessionMessage::Submit { ticket: t, command } => {
+                        h.write_str("submit");
+                        ticket(h, t);
+                        h.write_bytes(command);
+                    }
+                    SessionMessage::Batch { district, entries } => {
+                        h.write_str("batch");
+                        h.write_u64(district.0);
+                        for e in entries {
+                            ticket(h, &e.ticket);
+                            h.write_bytes(&e.command);
+                        }
+                    }
+                    SessionMessage::Refused { ticket: t, reason } => {
+                        h.write_str("refused");
+                        ticket(h, t);
+                        h.write_str(&reason.to_string());
+                    }
+                }
             }
         }
     }

@@ -51,6 +51,31 @@ impl Timings {
     }
 }
 
+/// How the Prime Minister runs sessions (the CRD's `sessions`; docs/protocol.md#96-sessions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// Time between sessions; representatives pass their queue's head to the Prime
+    /// Minister at the same pace (`sessions.intervalMs`).
+    pub interval: Duration,
+    /// Most writes a session takes from one district, and a representative sends per
+    /// interval.
+    pub max_batch_per_district: usize,
+    /// Most writes a representative queues for its district (and the Prime Minister
+    /// holds per district); beyond it a write is refused as busy.
+    pub max_queue: usize,
+}
+
+impl Default for SessionConfig {
+    /// 10 ms sessions of at most 64 writes per district, 1,024 queued per district.
+    fn default() -> SessionConfig {
+        SessionConfig {
+            interval: Duration::from_millis(10),
+            max_batch_per_district: 64,
+            max_queue: 1024,
+        }
+    }
+}
+
 /// Everything a member needs to start.
 #[derive(Clone, Debug)]
 pub struct MemberConfig {
@@ -64,6 +89,8 @@ pub struct MemberConfig {
     pub commons: Timings,
     /// Seed of this incarnation's election timeouts (both levels derive from it).
     pub seed: u64,
+    /// Sessions.
+    pub sessions: SessionConfig,
 }
 
 impl MemberConfig {
@@ -76,6 +103,7 @@ impl MemberConfig {
             district: Timings::district(),
             commons: Timings::commons(),
             seed,
+            sessions: SessionConfig::default(),
         }
     }
 }

@@ -1,8 +1,10 @@
-//! What members send each other: district messages, and Commons messages wrapped with
-//! the incarnation of the seat's host (docs/westminster.md §2, DESIGN.md §6 rule 2).
+//! What members send each other: district messages, Commons messages wrapped with
+//! the incarnation of the seat's host (docs/westminster.md §2, DESIGN.md §6 rule 2), and
+//! session messages carrying global writes to the Prime Minister.
 
 use crate::engine::Message;
 use crate::types::Term;
+use crate::westminster::SessionMessage;
 
 /// A message between members.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,14 +22,17 @@ pub enum Envelope {
         /// The seat-to-seat message.
         message: Message,
     },
+    /// Global writes on their way to a session (docs/protocol.md#96-sessions).
+    Session(SessionMessage),
 }
 
 impl Envelope {
-    /// The engine message inside.
+    /// The engine message inside, unless it is a session message.
     #[must_use]
-    pub fn message(&self) -> &Message {
+    pub fn message(&self) -> Option<&Message> {
         match self {
-            Envelope::District(m) | Envelope::Commons { message: m, .. } => m,
+            Envelope::District(m) | Envelope::Commons { message: m, .. } => Some(m),
+            Envelope::Session(_) => None,
         }
     }
 }

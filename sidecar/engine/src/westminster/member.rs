@@ -13,8 +13,11 @@ use crate::engine::{
 };
 use crate::state::{self, Command, Key, Read, Response, Scope, StateMachine};
 use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
+use crate::westminster::session::Sessions;
+use crate::westminster::ticket_log::TicketLog;
 use crate::westminster::{
     COMMONS, DistrictCommand, DistrictId, Envelope, MemberConfig, SeatPersist, SeatRecord,
+    SessionEntry, SessionMessage, SessionStatus, Ticket,
 };
 
 /// Something that happened at this member, for the shell to act on after persisting.
@@ -39,6 +42,29 @@ pub enum Event {
         term: Term,
         /// The state machine's answer.
         response: Response,
+    },
+    /// A global write taken through a session ([`Member::submit_global`]) was applied
+    /// at Commons `index`. Every member applying the entry reports it; the member whose
+    /// ticket it is (`mine`) answers its client.
+    GlobalApplied {
+        /// The write's ticket.
+        ticket: Ticket,
+        /// Whether this member issued the ticket in this incarnation.
+        mine: bool,
+        /// Its Commons index.
+        index: LogIndex,
+        /// The Commons term of the entry.
+        term: Term,
+        /// The state machine's answer.
+        response: Response,
+    },
+    /// A global write this member accepted was refused by its representative or the
+    /// Prime Minister (the queue was full, or leadership moved); the client may retry.
+    GlobalRefused {
+        /// The write's ticket.
+        ticket: Ticket,
+        /// Why.
+        reason: Refused,
     },
     /// A read may now be served from [`Member::get`].
     ReadReady {
@@ -92,6 +118,18 @@ pub enum Refused {
     /// The state machine refused the command before proposing it.
     #[error("{0}")]
     Invalid(String),
+    /// The district's queue of global writes is full: back-pressure.
+    #[error(
+        "the global write queue of district {district} is full ({queued} writes, sessions max queue {max}); retry after a session or raise the max queue"
+    )]
+    Busy {
+        /// The district whose queue is full.
+        district: DistrictId,
+        /// Writes queued.
+        queued: usize,
+        /// The configured bound.
+        max: usize,
+    },
 }
 
 /// A proposal that was accepted: it will be answered by an [`Event::Applied`] with this
@@ -144,6 +182,12 @@ pub struct Member {
     /// Global reads confirmed by the seat at a Commons index, waiting for the global
     /// store to apply through it.
     global_reads: Vec<(ReadId, LogIndex)>,
+    sessions: Sessions,
+    /// Session tickets the global log applied: a write carried twice applies once.
+    tickets: TicketLog,
+    /// This incarnation, for tickets: the time it started.
+    epoch: u64,
+    next_ticket: u64,
     now: Time,
     bootstrapped: bool,
     out: MemberReady,
@@ -206,6 +250,10 @@ impl Member {
             newest_incarnation: BTreeMap::new(),
             hosts: BTreeMap::new(),
             global_reads: Vec::new(),
+            sessions: Sessions::new(config.sessions),
+            tickets: TicketLog::default(),
+            epoch: now.0,
+            next_ticket: 0,
             now,
             bootstrapped: false,
             out: MemberReady::default(),
@@ -264,6 +312,13 @@ impl Member {
         self.seat_status().is_some_and(|s| s.role == Role::Leader)
     }
 
+    /// Sessions as this member sees them: the last it held as Prime Minister, and what
+    /// waits in its queues.
+    #[must_use]
+    pub fn session_status(&self) -> SessionStatus {
+        self.sessions.status()
+    }
+
     /// Reads `key` from what this member has applied (a stale read unless a
     /// [`Event::ReadReady`] confirmed it).
     ///
@@ -297,6 +352,10 @@ impl Member {
             seat.replica.tick(self.now);
         }
         self.refresh_seat();
+        if self.sessions.due(self.now) {
+            self.run_session();
+            self.refresh_seat();
+        }
     }
 
     /// A message from member `from`.
@@ -312,6 +371,10 @@ impl Member {
                 forwarded,
                 message,
             } => self.receive_commons(from, incarnation, forwarded, message),
+            Envelope::Session(m) => {
+                self.receive_session(from, m);
+                Ok(())
+            }
         };
         self.refresh_seat();
         result
@@ -359,6 +422,223 @@ impl Member {
             ));
         }
         Ok(())
+    }
+
+    /// Accepts a global or critical write from a client, for a session
+    /// (docs/protocol.md#96-sessions). Any member takes it: a representative queues it,
+    /// any other member passes it to its representative. Answered by an
+    /// [`Event::GlobalApplied`] with the returned ticket and `mine` set, or an
+    /// [`Event::GlobalRefused`]; neither comes if the write was lost with a
+    /// representative or Prime Minister, so the client times out and retries with the
+    /// same request id (the store applies a retried request once).
+    ///
+    /// # Errors
+    /// [`Refused::Invalid`] for a district write or one the store would refuse,
+    /// [`Refused::Busy`] when this representative's queue is full,
+    /// [`Refused::NotLeader`] (the district) when no representative is known.
+    pub fn submit_global(&mut self, now: Time, command: &Command) -> Result<Ticket, Refused> {
+        self.now = self.now.max(now);
+        if let scope @ Scope::District(_) = command.scope() {
+            return Err(Refused::Invalid(format!(
+                "submit_global takes global and critical writes, not one of scope {scope}; propose it to the district"
+            )));
+        }
+        self.global_kv
+            .config()
+            .admit(command)
+            .map_err(|e| Refused::Invalid(e.to_string()))?;
+        let ticket = Ticket {
+            origin: self.config.id,
+            epoch: self.epoch,
+            seq: self.next_ticket,
+        };
+        self.next_ticket += 1;
+        let entry = SessionEntry {
+            ticket,
+            command: command.encode(),
+        };
+        let status = self.replica.status();
+        let result = if status.role == Role::Leader {
+            self.sessions
+                .enqueue(entry)
+                .map_err(|(_, queued)| self.busy(self.district, queued))
+        } else if let Some(rep) = status.leader {
+            self.out.messages.push((
+                rep,
+                Envelope::Session(SessionMessage::Submit {
+                    ticket,
+                    command: entry.command,
+                }),
+            ));
+            Ok(())
+        } else {
+            Err(Refused::NotLeader {
+                group: self.district.group(),
+                leader: None,
+            })
+        };
+        self.refresh_seat();
+        result.map(|()| ticket)
+    }
+
+    fn busy(&self, district: DistrictId, queued: usize) -> Refused {
+        Refused::Busy {
+            district,
+            queued,
+            max: self.config.sessions.max_queue,
+        }
+    }
+
+    fn receive_session(&mut self, from: NodeId, message: SessionMessage) {
+        match message {
+            SessionMessage::Submit { ticket, command } => {
+                let status = self.replica.status();
+                if status.role != Role::Leader {
+                    let reason = Refused::NotLeader {
+                        group: self.district.group(),
+                        leader: status.leader,
+                    };
+                    self.refuse(ticket, reason);
+                    return;
+                }
+                if let Err((e, queued)) = self.sessions.enqueue(SessionEntry { ticket, command }) {
+                    let reason = self.busy(self.district, queued);
+                    self.refuse(e.ticket, reason);
+                }
+            }
+            SessionMessage::Batch { district, entries } => {
+                if self.config.roster.district(district).is_none() {
+                    tracing::debug!(%district, "session batch of an unknown district ignored");
+                    return;
+                }
+                let leader = self.replica.status().leader;
+                let from_outside = self.config.roster.district_of(from) != Some(self.district);
+                if self.is_prime_minister() {
+                    for e in self.sessions.accept_batch(district, entries) {
+                        let reason = self.busy(district, self.config.sessions.max_queue);
+                        self.refuse(e.ticket, reason);
+                    }
+                } else if let Some(rep) =
+                    leader.filter(|l| *l != self.config.id && from_outside && self.seat.is_none())
+                {
+                    // Sent to a member of the Prime Minister's district that does not host
+                    // its seat (the sender knew no host): pass it on once, as Commons
+                    // messages are.
+                    self.out.messages.push((
+                        rep,
+                        Envelope::Session(SessionMessage::Batch { district, entries }),
+                    ));
+                } else {
+                    let leader = self.seat_status().and_then(|s| s.leader);
+                    for e in entries {
+                        let reason = Refused::NotLeader {
+                            group: COMMONS,
+                            leader,
+                        };
+                        self.refuse(e.ticket, reason);
+                    }
+                }
+            }
+            SessionMessage::Refused { ticket, reason } => {
+                if self.is_mine(ticket) {
+                    self.out
+                        .events
+                        .push(Event::GlobalRefused { ticket, reason });
+                }
+            }
+        }
+    }
+
+    fn is_mine(&self, ticket: Ticket) -> bool {
+        ticket.origin == self.config.id && ticket.epoch == self.epoch
+    }
+
+    /// Tells a write's origin it was refused (an event when the origin is this member;
+    /// a ticket of a previous incarnation of this member has no client to answer).
+    fn refuse(&mut self, ticket: Ticket, reason: Refused) {
+        if self.is_mine(ticket) {
+            self.out
+                .events
+                .push(Event::GlobalRefused { ticket, reason });
+        } else if ticket.origin != self.config.id {
+            self.out.messages.push((
+                ticket.origin,
+                Envelope::Session(SessionMessage::Refused { ticket, reason }),
+            ));
+        }
+    }
+
+    /// One session interval: the representative passes its queue's head on, and the
+    /// Prime Minister proposes one batch taking districts round-robin
+    /// (docs/protocol.md#96-sessions).
+    fn run_session(&mut self) {
+        let status = self.replica.status();
+        if status.role != Role::Leader {
+            for e in self.sessions.take_queue() {
+                let reason = Refused::NotLeader {
+                    group: self.district.group(),
+                    leader: status.leader,
+                };
+                self.refuse(e.ticket, reason);
+            }
+        } else if self.is_prime_minister() {
+            let batch = self.sessions.take_batch();
+            for e in self.sessions.accept_batch(self.district, batch) {
+                let reason = self.busy(self.district, self.config.sessions.max_queue);
+                self.refuse(e.ticket, reason);
+            }
+        } else if let Some(pm) = self.prime_minister_host() {
+            let entries = self.sessions.take_batch();
+            if !entries.is_empty() {
+                self.out.messages.push((
+                    pm,
+                    Envelope::Session(SessionMessage::Batch {
+                        district: self.district,
+                        entries,
+                    }),
+                ));
+            }
+        }
+        if !self.is_prime_minister() {
+            for e in self.sessions.take_waiting() {
+                let leader = self.seat_status().and_then(|s| s.leader);
+                self.refuse(
+                    e.ticket,
+                    Refused::NotLeader {
+                        group: COMMONS,
+                        leader,
+                    },
+                );
+            }
+            return;
+        }
+        let districts: Vec<DistrictId> = self.config.roster.districts().map(|(d, _)| d).collect();
+        let batch = self.sessions.take_session(&districts);
+        if batch.is_empty() {
+            return;
+        }
+        let payloads = batch.iter().map(SessionEntry::encode).collect();
+        let proposed = match self.seat.as_mut() {
+            Some(seat) => seat.replica.propose(self.now, payloads),
+            None => Err(Rejected::LeadershipLost),
+        };
+        match proposed {
+            Ok((first, _)) => {
+                tracing::debug!(session = %first, writes = batch.len(), "session held");
+                self.sessions.held(first);
+            }
+            Err(err) => {
+                for e in batch {
+                    self.refuse(e.ticket, Refused::Engine(err.clone()));
+                }
+            }
+        }
+    }
+
+    /// The member hosting the Prime Minister's seat, as this representative's seat knows.
+    fn prime_minister_host(&self) -> Option<NodeId> {
+        let leader = self.seat_status()?.leader?;
+        self.route(DistrictId::of_seat(leader))
     }
 
     /// Proposes a key-value command. District-scope commands go to the district group
@@ -583,6 +863,12 @@ impl Member {
     }
 
     fn apply_global_entry(&mut self, e: &Entry) {
+        if let Payload::Command(bytes) = &e.payload
+            && SessionEntry::is_session_entry(bytes)
+        {
+            self.apply_session_entry(e, bytes);
+            return;
+        }
         match self.global_kv.apply_entry(e, COMMONS) {
             Ok(Some(response)) => {
                 self.out.events.push(Event::Applied {
@@ -596,6 +882,51 @@ impl Member {
             Err(err) => {
                 tracing::error!(index = %e.index, error = %err, "global state refused an index")
             }
+        }
+    }
+
+    fn apply_session_entry(&mut self, e: &Entry, bytes: &[u8]) {
+        let token = FencingToken {
+            group: COMMONS,
+            term: e.term,
+        };
+        let (ticket, applied) = match SessionEntry::decode(bytes) {
+            Ok(s) if !self.tickets.first_time(s.ticket) => {
+                // A duplicate of a write already applied: it takes the index and nothing
+                // else, and its origin already had (or will never have) its answer.
+                self.skip_global(e.index);
+                return;
+            }
+            Ok(s) => (
+                Some(s.ticket),
+                self.global_kv.apply(e.index, Some(token), &s.command),
+            ),
+            // Not a session entry after all: the store answers it as malformed.
+            Err(_) => (None, self.global_kv.apply(e.index, Some(token), bytes)),
+        };
+        match (ticket, applied) {
+            (Some(ticket), Ok(response)) => self.out.events.push(Event::GlobalApplied {
+                ticket,
+                mine: self.is_mine(ticket),
+                index: e.index,
+                term: e.term,
+                response,
+            }),
+            (None, Ok(response)) => self.out.events.push(Event::Applied {
+                group: COMMONS,
+                index: e.index,
+                term: e.term,
+                response,
+            }),
+            (_, Err(err)) => {
+                tracing::error!(index = %e.index, error = %err, "global state refused an index")
+            }
+        }
+    }
+
+    fn skip_global(&mut self, index: LogIndex) {
+        if let Err(err) = self.global_kv.skip(index) {
+            tracing::error!(%index, error = %err, "global state refused an index");
         }
     }
 

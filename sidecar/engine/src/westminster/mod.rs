@@ -9,14 +9,21 @@ mod member;
 pub mod reputation;
 mod roster;
 mod seat_record;
+mod session;
+mod session_message;
+mod ticket;
+mod ticket_log;
 
-pub use config::{MemberConfig, Timings};
+pub use config::{MemberConfig, SessionConfig, Timings};
 pub use district_command::{DistrictCommand, SeatPersist};
 pub use envelope::Envelope;
 pub use ids::{COMMONS, DistrictId};
 pub use member::{Event, Member, MemberError, MemberReady, Proposal, Refused};
 pub use roster::{DistrictRoster, Roster, RosterError};
 pub use seat_record::SeatRecord;
+pub use session::SessionStatus;
+pub use session_message::SessionMessage;
+pub use ticket::{SessionEntry, Ticket};
 
 #[cfg(test)]
 mod tests;

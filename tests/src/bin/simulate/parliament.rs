@@ -227,6 +227,8 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     let mut ops = (0, 0, 0, 0);
     let (mut events, mut virtual_ms, mut crashes) = (0u64, 0u128, 0u64);
     let mut bound = Duration::ZERO;
+    let (mut judged, mut worst, mut fair_bound) = (0u64, Duration::ZERO, Duration::ZERO);
+    let (mut sessions, mut largest_session) = (0u64, 0u64);
     for o in outcomes {
         if let Some(r) = &o.report {
             if let Some(t) = r.convene_after_start {
@@ -255,6 +257,11 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
             virtual_ms += r.virtual_time.as_millis();
             crashes += r.crashes;
             bound = r.convene_bound;
+            judged += r.fairness.0;
+            worst = worst.max(r.fairness.1);
+            fair_bound = r.fairness.2;
+            sessions += r.sessions.0;
+            largest_session = largest_session.max(r.sessions.1);
             if single {
                 println!(
                     "seed {}: {} districts ({} members), faults {}, {} chaos steps; {} events over {} virtual ms; {} crashes; trace-hash: {:016x}",
@@ -304,6 +311,11 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
         percentile(&global, 50),
         percentile(&global, 99),
         global.len()
+    );
+    println!(
+        "sessions: {sessions} held, largest {largest_session} writes; fairness: {judged} calm global writes waited at most {} ms for their session (bound {} ms)",
+        worst.as_millis(),
+        fair_bound.as_millis()
     );
     if commits > 0 {
         println!(

@@ -22,6 +22,7 @@ mod prime_minister_safety;
 mod representative_safety;
 mod seat_observation;
 mod seat_safety;
+mod session_fairness;
 mod state_machine_safety;
 mod violation;
 
@@ -42,6 +43,7 @@ pub use prime_minister_safety::PrimeMinisterSafety;
 pub use representative_safety::RepresentativeSafety;
 pub use seat_observation::{SeatInvariant, SeatObservation};
 pub use seat_safety::SeatSafety;
+pub use session_fairness::SessionFairness;
 pub use state_machine_safety::StateMachineSafety;
 pub use violation::Violation;
 

@@ -46,6 +46,11 @@ pub struct ParliamentReport {
     pub member_fan_out: (usize, u64),
     /// Member crashes.
     pub crashes: u64,
+    /// Session fairness: calm global writes judged, the longest any waited for its
+    /// session, and the bound.
+    pub fairness: (u64, Duration, Duration),
+    /// Sessions the final Prime Minister held, and the largest it held (entries).
+    pub sessions: (u64, u64),
 }
 
 impl ParliamentReport {

@@ -8,7 +8,8 @@ use std::time::Duration;
 use parliament_engine::engine::{ReadId, ReadLevel, Role};
 use parliament_engine::state::{Command, DistrictName, Key, Scope, Write};
 use parliament_engine::westminster::{
-    COMMONS, DistrictId, DistrictRoster, Event, MemberConfig, Refused, Roster,
+    COMMONS, DistrictId, DistrictRoster, Event, MemberConfig, Refused, Roster, SessionConfig,
+    Ticket,
 };
 use parliament_engine::{GroupId, LogIndex, NodeId, Term, Time};
 
@@ -17,14 +18,14 @@ use crate::linearizability::{CheckOptions, KvModel, check};
 use crate::sim::invariants::{
     AcknowledgedPresent, CommittedNotLost, ElectionSafety, GlobalStateMachineSafety, Invariant,
     LeaderCompleteness, LeaseSafety, LogMatching, LogView, Observation, PrimeMinisterSafety,
-    RepresentativeSafety, SeatInvariant, SeatObservation, SeatSafety, StateMachineSafety,
-    Violation,
+    RepresentativeSafety, SeatInvariant, SeatObservation, SeatSafety, SessionFairness,
+    StateMachineSafety, Violation,
 };
 use crate::sim::parliament::{ParliamentEvent, ParliamentOptions, ParliamentReport};
 use crate::sim::trace::payload_digest;
 use crate::sim::{
-    ClientHistory, Clock, Fault, MemberNode, Partition, Request, Response, Stamp, Step, TraceHash,
-    World,
+    ClientHistory, Clock, Conditions, Fault, MemberNode, Partition, Request, Response, Stamp, Step,
+    TraceHash, World,
 };
 
 /// Virtual time allowed from boot or heal to a Prime Minister and every representative:
@@ -32,6 +33,13 @@ use crate::sim::{
 const CONVENE_BOUND: Duration = Duration::from_secs(60);
 /// How long a client waits for an answer before its outcome stays unknown.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long a client waits for a global write submitted for a session: a write lost
+/// with a forward has no refusal to come, so the client retries sooner than for a
+/// proposal it watches.
+const SESSION_TIMEOUT: Duration = Duration::from_secs(2);
+/// Quiet time after a disturbance before the fairness bound applies again: every
+/// representative hears the Prime Minister's heartbeat (300 ms) and persists it.
+const FAIRNESS_SETTLE: Duration = Duration::from_secs(1);
 /// Partition ids of the parliament nemesis, clear of the world nemesis's.
 const FIRST_PARTITION: u64 = 1 << 40;
 
@@ -47,6 +55,10 @@ enum Waiting {
     Read {
         member: NodeId,
         id: ReadId,
+    },
+    /// A global write submitted for a session (docs/protocol.md#96-sessions).
+    Global {
+        ticket: Ticket,
     },
 }
 
@@ -78,6 +90,13 @@ pub struct ParliamentRun {
     /// Values of accepted proposals, by where they sit; moved to `committed` once any
     /// member applies that entry.
     proposals: BTreeMap<(GroupId, LogIndex, Term), (usize, Vec<u8>)>,
+    /// Values of global writes submitted for sessions, by ticket.
+    tickets: BTreeMap<Ticket, (usize, Vec<u8>)>,
+    fairness: SessionFairness,
+    /// The last disturbance (a fault, a crash, a role change) the fairness bound waits out.
+    disturbed: Time,
+    /// The last session seen per member: (first index, sessions held).
+    sessions_seen: BTreeMap<NodeId, (Option<LogIndex>, u64)>,
     committed: Vec<BTreeSet<Vec<u8>>>,
     hints: Vec<Option<NodeId>>,
     applied: BTreeMap<NodeId, (LogIndex, u64)>,
@@ -109,6 +128,14 @@ fn district_invariants() -> Vec<Box<dyn Invariant>> {
         Box::new(LeaseSafety::default()),
         Box::new(CommittedNotLost::default()),
     ]
+}
+
+/// Two session intervals, three calm network hops (origin to representative, to a
+/// member of the Prime Minister's district that passes it to the host when the sender
+/// knows no host), two ticks of timer granularity (docs/simulation.md).
+fn fairness_bound(tick_ms: u64) -> Duration {
+    let s = SessionConfig::default();
+    2 * s.interval + Duration::from_millis(3 * Conditions::calm().max_ms + 2 * tick_ms)
 }
 
 fn chain(prev: u64, index: LogIndex, term: Term, digest: u64) -> u64 {
@@ -189,6 +216,10 @@ impl ParliamentRun {
             histories: vec![ClientHistory::new(); n],
             pending: BTreeMap::new(),
             proposals: BTreeMap::new(),
+            tickets: BTreeMap::new(),
+            fairness: SessionFairness::new(fairness_bound(opts.tick_ms)),
+            disturbed: Time(0),
+            sessions_seen: BTreeMap::new(),
             committed: vec![BTreeSet::new(); n],
             hints: vec![None; n],
             applied: BTreeMap::new(),
@@ -377,7 +408,20 @@ impl ParliamentRun {
         for id in touched {
             self.after_member(id);
         }
+        self.update_calm();
         self.violations.is_empty()
+    }
+
+    /// Tells the fairness checker whether the parliament is calm (its module docs).
+    fn update_calm(&mut self) {
+        let now = self.world.now();
+        let net = self.world.network();
+        let calm_net = net.conditions() == Conditions::calm() && net.partitions().is_empty();
+        if !calm_net || self.world.ids().iter().any(|id| !self.world.is_up(*id)) {
+            self.disturbed = now;
+        }
+        self.fairness
+            .set_calm(now >= self.disturbed + FAIRNESS_SETTLE);
     }
 
     fn handle(&mut self, event: ParliamentEvent) {
@@ -520,7 +564,10 @@ impl ParliamentRun {
         let write = self.world.rng().chance(600_000);
         let candidates = self.candidates(scope);
         let called = self.world.now();
-        let accepted = if write {
+        let global = scope + 1 == self.scopes.len();
+        let accepted = if write && global {
+            self.submit_global(client, scope, &key, called)
+        } else if write {
             let value = format!("v{}", self.next_value).into_bytes();
             self.next_value += 1;
             let Ok(k) = Key::new(key.clone()) else { return };
@@ -598,12 +645,84 @@ impl ParliamentRun {
         match accepted {
             Some(p) => {
                 let op = p.op;
+                let timeout = if matches!(p.waiting, Waiting::Global { .. }) {
+                    SESSION_TIMEOUT
+                } else {
+                    CLIENT_TIMEOUT
+                };
                 self.pending.insert(client, p);
                 self.world
-                    .schedule(CLIENT_TIMEOUT, ParliamentEvent::Timeout { client, op });
+                    .schedule(timeout, ParliamentEvent::Timeout { client, op });
             }
             None => self.next_issue(client),
         }
+    }
+
+    /// A global write through `submit_global` at random members: any member takes it.
+    fn submit_global(
+        &mut self,
+        client: u32,
+        scope: usize,
+        key: &str,
+        called: Time,
+    ) -> Option<Pending> {
+        let value = format!("v{}", self.next_value).into_bytes();
+        self.next_value += 1;
+        let k = Key::new(key.to_owned()).ok()?;
+        let cmd: Command = Write::put(
+            self.scopes[scope].clone(),
+            k,
+            bytes::Bytes::from(value.clone()),
+        )
+        .into();
+        let mut all = self.world.ids();
+        if all.is_empty() {
+            return None;
+        }
+        let start = self.world.rng().below(all.len() as u64) as usize;
+        all.rotate_left(start);
+        all.truncate(3);
+        let (member, ticket) = self.try_members(scope, &all, |node, now| {
+            node.member_mut()
+                .map(|m| m.submit_global(now, &cmd))
+                .unwrap_or(Err(Refused::NotLeader {
+                    group: COMMONS,
+                    leader: None,
+                }))
+        })?;
+        let at_head = self.roster.district_of(member).is_some_and(|d| {
+            self.world.ids().into_iter().any(|id| {
+                self.roster.district_of(id) == Some(d)
+                    && self
+                        .world
+                        .node(id)
+                        .and_then(MemberNode::member)
+                        .is_some_and(|m| {
+                            m.district_status().role == Role::Leader
+                                && m.session_status().queued
+                                    < SessionConfig::default().max_batch_per_district
+                        })
+            })
+        });
+        self.fairness.submitted(ticket, called, at_head);
+        self.tickets.insert(ticket, (scope, value.clone()));
+        let stamp = self.stamp();
+        let op = self.histories[scope].invoke(
+            client,
+            key,
+            Request::Put {
+                value: value.clone(),
+            },
+            stamp,
+        );
+        Some(Pending {
+            op,
+            scope,
+            key: key.to_owned(),
+            value,
+            called,
+            waiting: Waiting::Global { ticket },
+        })
     }
 
     /// Members to try for `scope`, the last known leader first, then from a random start.
@@ -734,6 +853,7 @@ impl ParliamentRun {
             .iter()
             .filter(|(_, p)| match p.waiting {
                 Waiting::Write { member, .. } | Waiting::Read { member, .. } => member == id,
+                Waiting::Global { ticket } => ticket.origin == id,
             })
             .map(|(c, _)| *c)
             .collect();
@@ -807,6 +927,17 @@ impl ParliamentRun {
             .map(|(until, clock)| clock.global_at(until));
         let record = m.seat_record().clone();
         let hosting = m.seat_incarnation();
+        let sessions = m.session_status();
+        if self.sessions_seen.get(&id) != Some(&(sessions.session, sessions.held)) {
+            self.sessions_seen
+                .insert(id, (sessions.session, sessions.held));
+            if let Some(first) = sessions.session {
+                let len = sessions.last_sizes.iter().map(|(_, n)| *n as u64).sum();
+                self.fairness.session(at, first, len);
+                self.report.sessions.0 += 1;
+                self.report.sessions.1 = self.report.sessions.1.max(len);
+            }
+        }
         let seat = m.seat_status();
         let disk_entries = node.disk().entries().to_vec();
         self.applied.insert(id, (last.min(status.applied), ch));
@@ -862,6 +993,7 @@ impl ParliamentRun {
     fn member_event(&mut self, id: NodeId, district: DistrictId, at: Time, e: Event) {
         match e {
             Event::Role { group, change } => {
+                self.disturbed = at;
                 if group == COMMONS {
                     if change.role == Role::Leader {
                         self.observe_seat(&SeatObservation::PrimeMinister {
@@ -931,6 +1063,55 @@ impl ParliamentRun {
                             reason: format!("another entry of {term} committed at {index}"),
                         },
                     );
+                }
+            }
+            Event::GlobalApplied {
+                ticket,
+                mine,
+                index,
+                term,
+                response,
+            } => {
+                self.observe_seat(&SeatObservation::GlobalApplied {
+                    node: id,
+                    at,
+                    index,
+                    term,
+                });
+                if let Some((scope, value)) = self.tickets.get(&ticket) {
+                    self.committed[*scope].insert(value.clone());
+                }
+                self.fairness.applied(ticket, index, &mut self.violations);
+                if !mine {
+                    return;
+                }
+                let client = self.pending.iter().find_map(|(c, p)| match p.waiting {
+                    Waiting::Global { ticket: t } if t == ticket => Some(*c),
+                    _ => None,
+                });
+                let Some(client) = client else { return };
+                let Some(p) = self.pending.get(&client).cloned() else {
+                    return;
+                };
+                self.observe_seat(&SeatObservation::Acknowledged {
+                    at,
+                    scope: &self.scope_names[p.scope].clone(),
+                    key: &p.key,
+                    value: &p.value,
+                    revision: response.revision.0,
+                });
+                self.complete(client, Response::Written { index });
+            }
+            Event::GlobalRefused { ticket, .. } => {
+                // A duplicated message may have carried the write on elsewhere, so a
+                // refusal leaves the outcome unknown, as a timeout does.
+                let client = self.pending.iter().find_map(|(c, p)| match p.waiting {
+                    Waiting::Global { ticket: t } if t == ticket => Some(*c),
+                    _ => None,
+                });
+                if let Some(client) = client {
+                    self.pending.remove(&client);
+                    self.next_issue(client);
                 }
             }
             Event::ReadReady { id: rid } | Event::ReadFailed { id: rid, .. } => {
@@ -1037,6 +1218,8 @@ impl ParliamentRun {
         r.net = self.world.network().stats;
         r.crashes = self.world.crashes();
         r.commons_commit = self.commons_commit.0;
+        let (judged, worst) = self.fairness.figures();
+        r.fairness = (judged, worst, self.fairness.bound());
         for h in &self.histories {
             let t = h.tally();
             r.ops = (r.ops.0 + t.0, r.ops.1 + t.1, r.ops.2 + t.2, r.ops.3 + t.3);
@@ -1046,7 +1229,7 @@ impl ParliamentRun {
                 continue;
             };
             let s = node.stats();
-            let fan = (s.peers.len(), s.district + s.commons);
+            let fan = (s.peers.len(), s.district + s.commons + s.session);
             let m = node.member();
             let slot = if m.is_some_and(parliament_engine::westminster::Member::is_prime_minister) {
                 &mut r.pm_fan_out

@@ -3,3 +3,4 @@
 
 mod parliament;
 mod seats;
+mod sessions;

@@ -6,7 +6,8 @@ use crate::engine::{Persisted, Role};
 use crate::state::{DistrictName, Key, Scope, Write};
 use crate::types::{LogIndex, NodeId, Term, Time};
 use crate::westminster::{
-    COMMONS, DistrictId, DistrictRoster, Envelope, Event, Member, MemberConfig, MemberReady, Roster,
+    COMMONS, DistrictId, DistrictRoster, Envelope, Event, Member, MemberConfig, MemberReady,
+    Roster, SessionConfig,
 };
 
 pub(super) struct Parliament {
@@ -21,6 +22,7 @@ pub(super) struct Parliament {
     pub roster: Roster,
     pub now: Time,
     pub delivered: u64,
+    pub sessions: SessionConfig,
 }
 
 /// `districts` districts of `size` members; member ids are `10 * d + k`.
@@ -43,6 +45,10 @@ pub(super) fn roster(districts: u64, size: u64) -> Roster {
 
 impl Parliament {
     pub fn new(districts: u64, size: u64) -> Parliament {
+        Parliament::with_sessions(districts, size, SessionConfig::default())
+    }
+
+    pub fn with_sessions(districts: u64, size: u64, sessions: SessionConfig) -> Parliament {
         let roster = roster(districts, size);
         let mut p = Parliament {
             members: BTreeMap::new(),
@@ -55,6 +61,7 @@ impl Parliament {
             roster: roster.clone(),
             now: Time(0),
             delivered: 0,
+            sessions,
         };
         for id in roster.members() {
             p.disks.insert(id, Persisted::default());
@@ -64,7 +71,8 @@ impl Parliament {
     }
 
     fn start(&mut self, id: NodeId) {
-        let cfg = MemberConfig::new(id, self.roster.clone(), id.0 * 7919 + self.now.0);
+        let mut cfg = MemberConfig::new(id, self.roster.clone(), id.0 * 7919 + self.now.0);
+        cfg.sessions = self.sessions;
         let disk = self.disks[&id].clone();
         self.members
             .insert(id, Member::new(cfg, disk, self.now).unwrap());
