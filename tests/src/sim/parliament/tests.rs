@@ -60,3 +60,21 @@ fn uneven_districts_convene() {
     assert!(report.passed(), "{:?}", report.violations);
     assert!(report.convene_after_start.is_some());
 }
+
+#[test]
+fn a_calm_parliament_proposes_every_global_write_within_two_sessions() {
+    let opts = ParliamentOptions {
+        faults: FaultSet::none(),
+        steps: 20_000,
+        ..small(2)
+    };
+    let report = run_parliament(&opts).expect("valid options");
+    assert!(report.passed(), "{:?}", report.violations);
+    let (judged, worst, bound) = report.fairness;
+    assert!(
+        judged > 20,
+        "the fairness checker judged only {judged} global writes in a calm run"
+    );
+    assert!(worst <= bound, "{worst:?} > {bound:?}");
+    assert!(report.sessions.0 > 0, "the Prime Minister held no session");
+}
