@@ -1,5 +1,6 @@
 //! Configuration of one replica: who it is, who votes, and its timing.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::engine::QuorumSystem;
@@ -15,6 +16,13 @@ pub struct Config {
     pub group: GroupId,
     /// Who votes and which sets of them form a quorum.
     pub quorum: QuorumSystem,
+    /// Members that receive the log but do not vote, at bootstrap. Together with
+    /// `quorum` this is the membership until the log holds a configuration entry
+    /// (docs/protocol.md#10-membership-changes).
+    pub learners: BTreeSet<NodeId>,
+    /// A learner is promoted only if its log matches the leader's to within this many
+    /// entries (catch-up before voting, Raft thesis §4.2.1).
+    pub max_promotion_lag: u64,
     /// Lower bound of the randomised election timeout. A follower that heard from a
     /// leader more recently than this refuses to vote for anyone else (leader stickiness),
     /// which is what makes leader leases safe.
@@ -55,6 +63,8 @@ impl Config {
             id,
             group,
             quorum: QuorumSystem::majority(voters),
+            learners: BTreeSet::new(),
+            max_promotion_lag: 64,
             election_timeout_min: Duration::from_millis(1000),
             election_timeout_max: Duration::from_millis(2000),
             heartbeat_interval: Duration::from_millis(100),
@@ -84,6 +94,13 @@ impl Config {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.quorum.voters().is_empty() {
             return Err(ConfigError::NoVoters);
+        }
+        if let Some(both) = self.learners.iter().find(|l| self.quorum.contains(**l)) {
+            return Err(ConfigError::Invalid {
+                field: "learners",
+                value: both.to_string(),
+                want: "members that are not voters",
+            });
         }
         if self.heartbeat_interval.is_zero() {
             return Err(ConfigError::Invalid {

@@ -14,6 +14,7 @@
 mod config;
 mod entry;
 mod log;
+mod membership;
 mod message;
 mod prng;
 mod progress;
@@ -26,6 +27,7 @@ mod snapshot;
 pub use config::{Config, ConfigError};
 pub use entry::{Entry, Payload};
 pub use log::Log;
+pub use membership::{ChangeError, Membership, MembershipChange};
 pub use message::{Message, MessageBody};
 pub use quorum::QuorumSystem;
 pub use read::{ReadId, ReadLevel};

@@ -14,8 +14,9 @@ use crate::engine::prng::Prng;
 use crate::engine::progress::{Mode, Progress};
 use crate::engine::snapshot::{ChunkOutcome, Incoming, accept_chunk};
 use crate::engine::{
-    CompactError, Config, ConfigError, Entry, HardState, Log, Message, MessageBody, Payload,
-    Persisted, ReadId, ReadLevel, ReadOutcome, Ready, RoleChange, Snapshot, SnapshotMeta,
+    ChangeError, CompactError, Config, ConfigError, Entry, HardState, Log, Membership,
+    MembershipChange, Message, MessageBody, Payload, Persisted, QuorumSystem, ReadId, ReadLevel,
+    ReadOutcome, Ready, RoleChange, Snapshot, SnapshotMeta,
 };
 use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
 
@@ -83,6 +84,34 @@ pub enum Rejected {
     /// Leadership was lost before a read could be confirmed; retry.
     #[error("leadership was lost before the read was confirmed; retry")]
     LeadershipLost,
+    /// A command starts with the bytes reserved for configuration entries.
+    #[error("the command starts with the bytes reserved for configuration entries")]
+    ReservedCommand,
+    /// A new leader changes membership only after an entry of its term has committed.
+    #[error("the leader has not yet committed an entry of its term; retry shortly")]
+    LeaderNotReady,
+    /// A membership change is uncommitted: one change at a time.
+    #[error("the membership change at index {index} is not committed yet; retry after it")]
+    ChangeInProgress {
+        /// The index of the pending configuration entry.
+        index: LogIndex,
+    },
+    /// The change does not fit the current membership.
+    #[error("invalid membership change: {0}")]
+    InvalidChange(ChangeError),
+    /// The learner to promote has not caught up.
+    #[error(
+        "learner {id} matches the log through {matched}, more than the allowed lag behind \
+         {last}; retry once it has caught up"
+    )]
+    LearnerLagging {
+        /// The learner.
+        id: NodeId,
+        /// Its match index.
+        matched: LogIndex,
+        /// The leader's last index.
+        last: LogIndex,
+    },
 }
 
 /// A snapshot of a replica's state, for status reports and invariant checks.
@@ -164,6 +193,15 @@ struct Transfer {
 /// `docs/protocol.md` for the protocol.
 pub struct Replica {
     config: Config,
+    /// The quorum system in effect: that of the latest configuration in the log
+    /// (committed or not, Raft thesis §4.1), else `base_quorum`.
+    quorum: QuorumSystem,
+    /// The membership in effect at the log's offset (the bootstrap configuration, or the
+    /// latest configuration entry compacted away), and its quorum system.
+    base: Membership,
+    base_quorum: QuorumSystem,
+    /// The configuration entries in the log after the offset, in index order.
+    configs: Vec<(LogIndex, Membership)>,
     prng: Prng,
     now: Time,
     role: Role,
@@ -291,7 +329,15 @@ impl Replica {
             .into_iter()
             .filter(|e| e.index > meta.index)
             .collect();
+        let base = Membership {
+            voters: config.quorum.voters(),
+            learners: config.learners.clone(),
+        };
         let mut r = Replica {
+            quorum: config.quorum.clone(),
+            base_quorum: config.quorum.clone(),
+            base,
+            configs: Vec::new(),
             prng: Prng::new(config.seed),
             now,
             role: Role::Follower,
@@ -319,6 +365,7 @@ impl Replica {
             reads: Vec::new(),
             config,
         };
+        r.refresh_membership(meta.index.next());
         r.reset_election_deadline();
         Ok(r)
     }
@@ -329,6 +376,114 @@ impl Replica {
     #[must_use]
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The membership in effect: the latest configuration in the log, committed or not.
+    #[must_use]
+    pub fn membership(&self) -> &Membership {
+        self.configs.last().map_or(&self.base, |(_, m)| m)
+    }
+
+    /// The latest configuration at or below the commit index.
+    fn committed_membership(&self) -> &Membership {
+        let commit = self.log.commit();
+        self.configs
+            .iter()
+            .rev()
+            .find(|(i, _)| *i <= commit)
+            .map_or(&self.base, |(_, m)| m)
+    }
+
+    /// The index of an uncommitted configuration entry, if any.
+    fn pending_change(&self) -> Option<LogIndex> {
+        let commit = self.log.commit();
+        self.configs.last().map(|(i, _)| *i).filter(|i| *i > commit)
+    }
+
+    /// Whether `id` is a member of some configuration this replica holds: messages from
+    /// anyone else are refused.
+    fn knows(&self, id: NodeId) -> bool {
+        self.base.contains(id) || self.configs.iter().any(|(_, m)| m.contains(id))
+    }
+
+    /// Re-reads the configuration entries from `from` on (after the log changed there)
+    /// and adopts the latest.
+    fn refresh_membership(&mut self, from: LogIndex) {
+        let before = self.configs.len();
+        self.configs.retain(|(i, _)| *i < from);
+        let mut changed = self.configs.len() != before;
+        let mut i = from.max(self.log.first_index());
+        while i <= self.log.last_index() {
+            if let Some(m) = self.log.entry(i).and_then(Membership::of_entry) {
+                self.configs.push((i, m));
+                changed = true;
+            }
+            i = i.next();
+        }
+        if changed {
+            self.on_membership_changed();
+        }
+    }
+
+    fn on_membership_changed(&mut self) {
+        self.quorum = match self.configs.last() {
+            Some((_, m)) => QuorumSystem::majority(m.voters.iter().copied()),
+            None => self.base_quorum.clone(),
+        };
+        tracing::debug!(id = %self.config.id, membership = ?self.membership(), "membership in effect");
+        if matches!(self.role, Role::Candidate | Role::PreCandidate)
+            && !self.quorum.contains(self.config.id)
+        {
+            self.become_follower(self.term, None);
+        }
+        self.sync_progress();
+    }
+
+    /// A leader tracks exactly its replication targets.
+    fn sync_progress(&mut self) {
+        if self.leadership.is_none() {
+            return;
+        }
+        let targets = self.replication_targets();
+        // Probe with the last entry (the configuration that added the member), so the
+        // probe carries an entry and the back-off starts at once.
+        let next = self.log.last_index().max(LogIndex(1));
+        if let Some(l) = self.leadership.as_mut() {
+            l.progress.retain(|id, _| targets.contains(id));
+            for id in targets {
+                l.progress.entry(id).or_insert_with(|| Progress::new(next));
+            }
+            l.dirty = true;
+        }
+    }
+
+    /// A leader that is not a voter of its committed configuration hands over to a
+    /// voter that holds its whole log, if there is one, and steps down.
+    fn maybe_leave(&mut self) {
+        if self.role != Role::Leader
+            || self.quorum.contains(self.config.id)
+            || self.pending_change().is_some()
+        {
+            return;
+        }
+        let last = self.log.last_index();
+        let target = self.leadership.as_ref().and_then(|l| {
+            l.progress
+                .iter()
+                .filter(|(id, p)| self.quorum.contains(**id) && p.match_index == last)
+                .map(|(id, _)| *id)
+                .next()
+        });
+        tracing::info!(id = %self.config.id, term = %self.term, to = ?target, "removed from the group; stepping down");
+        // Tell everyone the commit first, so the successor need not wait for it.
+        if let Some(l) = self.leadership.as_mut() {
+            l.dirty = true;
+        }
+        self.flush_appends();
+        if let Some(to) = target {
+            self.send(to, self.term, MessageBody::TimeoutNow);
+        }
+        self.become_follower(self.term, None);
     }
 
     /// The log.
@@ -375,7 +530,7 @@ impl Replica {
         }
         let me = self.config.id;
         let now = self.now;
-        let start = self.config.quorum.quorum_min(&|id| {
+        let start = self.quorum.quorum_min(&|id| {
             if id == me {
                 Some(now)
             } else {
@@ -393,8 +548,7 @@ impl Replica {
         self.advance_clock(now);
         if self.role == Role::Leader {
             self.tick_leader();
-        } else if self.now >= self.election_deadline && self.config.quorum.contains(self.config.id)
-        {
+        } else if self.now >= self.election_deadline && self.quorum.contains(self.config.id) {
             tracing::debug!(id = %self.config.id, term = %self.term, "election timeout");
             self.start_campaign(false);
         }
@@ -424,7 +578,7 @@ impl Replica {
             let me = self.config.id;
             let active =
                 |id: NodeId| id == me || l.progress.get(&id).is_some_and(|p| p.recent_active);
-            let confident = self.config.quorum.is_quorum(&active);
+            let confident = self.quorum.is_quorum(&active);
             for p in l.progress.values_mut() {
                 p.recent_active = false;
             }
@@ -454,9 +608,61 @@ impl Replica {
         if commands.is_empty() {
             return Err(Rejected::EmptyProposal);
         }
+        if commands.iter().any(|c| Membership::is_reserved(c)) {
+            return Err(Rejected::ReservedCommand);
+        }
         self.check_can_propose(commands.len())?;
         let payloads = commands.into_iter().map(Payload::Command);
         Ok(self.append_as_leader(payloads))
+    }
+
+    /// Proposes one single-server membership change as a configuration entry. It takes
+    /// effect on every member as soon as that member appends it (Raft thesis §4.1);
+    /// returns the entry's index (twice, as [`Replica::propose`] returns a range).
+    ///
+    /// # Errors
+    /// As [`Replica::propose`]; [`Rejected::LeaderNotReady`] before the leader has
+    /// committed an entry of its term; [`Rejected::ChangeInProgress`] while another change
+    /// is uncommitted; [`Rejected::InvalidChange`]; [`Rejected::LearnerLagging`] when a
+    /// learner to promote trails the leader's last index by more than
+    /// `Config::max_promotion_lag`.
+    pub fn propose_membership(
+        &mut self,
+        now: Time,
+        change: MembershipChange,
+    ) -> Result<(LogIndex, LogIndex), Rejected> {
+        self.advance_clock(now);
+        self.check_can_propose(1)?;
+        // Ongaro's fix for single-server changes (raft-dev, 2015): a new leader may hold a
+        // log that a leader of a configuration it never saw could still overwrite;
+        // committing an entry of its own term first rules that out.
+        if !self
+            .leadership
+            .as_ref()
+            .is_some_and(|l| l.committed_in_term)
+        {
+            return Err(Rejected::LeaderNotReady);
+        }
+        if let Some(index) = self.pending_change() {
+            return Err(Rejected::ChangeInProgress { index });
+        }
+        let next = self
+            .membership()
+            .apply(change)
+            .map_err(Rejected::InvalidChange)?;
+        if let MembershipChange::Promote(id) = change {
+            let last = self.log.last_index();
+            let matched = self
+                .leadership
+                .as_ref()
+                .and_then(|l| l.progress.get(&id))
+                .map_or(LogIndex(0), |p| p.match_index);
+            if last.0.saturating_sub(matched.0) > self.config.max_promotion_lag {
+                return Err(Rejected::LearnerLagging { id, matched, last });
+            }
+        }
+        tracing::info!(id = %self.config.id, term = %self.term, ?change, "proposing a membership change");
+        Ok(self.append_as_leader([next.to_payload()]))
     }
 
     fn check_can_propose(&self, count: usize) -> Result<(), Rejected> {
@@ -496,6 +702,7 @@ impl Replica {
         if let Some(l) = self.leadership.as_mut() {
             l.dirty = true;
         }
+        self.refresh_membership(first);
         // A single-voter group commits on its own acknowledgement.
         self.maybe_commit();
         (first, self.log.last_index())
@@ -574,7 +781,7 @@ impl Replica {
     /// is not a voter (or is this replica).
     pub fn transfer_leadership(&mut self, now: Time, to: NodeId) -> Result<(), Rejected> {
         self.advance_clock(now);
-        if !self.config.quorum.contains(to) || to == self.config.id {
+        if !self.quorum.contains(to) || to == self.config.id {
             return Err(Rejected::UnknownMember(to));
         }
         let deadline = self.now + self.config.election_timeout_max;
@@ -603,7 +810,7 @@ impl Replica {
         // Its own vote obeys stickiness too: a replica that heard a leader within the
         // election timeout waits for its timer instead.
         if self.role != Role::Leader
-            && self.config.quorum.contains(self.config.id)
+            && self.quorum.contains(self.config.id)
             && !self.leader_is_fresh()
         {
             self.start_campaign(false);
@@ -656,6 +863,7 @@ impl Replica {
         }
         tracing::debug!(id = %self.config.id, %index, %term, "compacting the log");
         self.log.compact_to(index);
+        self.fold_configs_into_base(index);
         self.snapshot = Some(snapshot);
         if let Some(l) = self.leadership.as_mut() {
             l.dirty = true; // followers behind the new offset need the snapshot now
@@ -684,7 +892,7 @@ impl Replica {
         if msg.to != self.config.id {
             return Err(Rejected::Misaddressed(msg.to));
         }
-        if msg.from == self.config.id || !self.config.quorum.contains(msg.from) {
+        if msg.from == self.config.id || !self.knows(msg.from) {
             return Err(Rejected::UnknownMember(msg.from));
         }
         match msg.body {
@@ -908,14 +1116,8 @@ impl Replica {
     fn record_vote(&mut self, from: NodeId, granted: bool, kind: Role) {
         self.votes.insert(from, granted);
         let votes = &self.votes;
-        let won = self
-            .config
-            .quorum
-            .is_quorum(&|id| votes.get(&id) == Some(&true));
-        let lost = self
-            .config
-            .quorum
-            .is_blocked(&|id| votes.get(&id) == Some(&false));
+        let won = self.quorum.is_quorum(&|id| votes.get(&id) == Some(&true));
+        let lost = self.quorum.is_blocked(&|id| votes.get(&id) == Some(&false));
         if won {
             match kind {
                 Role::PreCandidate => self.become_candidate(false),
@@ -961,7 +1163,7 @@ impl Replica {
         self.leader = Some(self.config.id);
         let next = self.log.last_index().next();
         let progress = self
-            .peers()
+            .replication_targets()
             .into_iter()
             .map(|p| (p, Progress::new(next)))
             .collect();
@@ -1023,6 +1225,9 @@ impl Replica {
         self.reset_election_deadline();
         let response = match self.log.try_append(prev_index, prev_term, entries) {
             Ok(matched) => {
+                if let Some(first) = entries.first() {
+                    self.refresh_membership(first.index);
+                }
                 self.log.commit_to(commit.min(matched));
                 MessageBody::AppendResponse {
                     success: true,
@@ -1150,7 +1355,14 @@ impl Replica {
                 let received = image.len() as u64;
                 tracing::info!(id = %self.config.id, index = %meta.index, term = %meta.term, bytes = received, "installing snapshot from the leader");
                 // Raft §7: keep the suffix if it continues the snapshot's last entry.
+                let kept = self.log.term_at(meta.index) == Some(meta.term);
+                let verified = if kept { meta.index } else { self.log.commit() };
                 self.log.install_snapshot(meta.index, meta.term);
+                // Configurations through what the log verified stay known; the discarded
+                // entries beyond it may have diverged (docs/protocol.md#104-restarts-and-snapshots).
+                self.fold_configs_into_base(verified);
+                self.configs.retain(|(i, _)| *i > meta.index);
+                self.refresh_membership(meta.index.next());
                 // applied <= old commit < meta.index: the shell restores the image
                 // instead of applying the entries it covers.
                 self.applied = meta.index;
@@ -1258,7 +1470,7 @@ impl Replica {
         let Some(l) = self.leadership.as_mut() else {
             return;
         };
-        let candidate = self.config.quorum.committed_index(&|id| {
+        let candidate = self.quorum.committed_index(&|id| {
             if id == me {
                 last
             } else {
@@ -1266,7 +1478,8 @@ impl Replica {
             }
         });
         // Raft §5.4.2: count replicas only for entries of the current term.
-        if candidate > self.log.commit() && self.log.term_at(candidate) == Some(self.term) {
+        let old_commit = self.log.commit();
+        if candidate > old_commit && self.log.term_at(candidate) == Some(self.term) {
             self.log.commit_to(candidate);
             let first_commit = !l.committed_in_term;
             l.committed_in_term = true;
@@ -1278,6 +1491,27 @@ impl Replica {
                 }
             }
             self.confirm_reads_by_commit();
+            if self
+                .configs
+                .iter()
+                .any(|(i, _)| *i > old_commit && *i <= candidate)
+            {
+                // The committed configuration may have changed: drop members it removed.
+                self.sync_progress();
+                self.maybe_leave();
+            }
+        }
+    }
+
+    /// Moves the configurations at or below `index` into the base (the log no longer
+    /// holds them).
+    fn fold_configs_into_base(&mut self, index: LogIndex) {
+        if let Some(pos) = self.configs.iter().rposition(|(i, _)| *i <= index) {
+            let (_, m) = self.configs[pos].clone();
+            self.base_quorum = QuorumSystem::majority(m.voters.iter().copied());
+            self.base = m;
+            self.configs.drain(..=pos);
+            self.on_membership_changed();
         }
     }
 
@@ -1307,7 +1541,7 @@ impl Replica {
         // A read is confirmed when a quorum has echoed a round at least as new as its own.
         let (ready, waiting): (Vec<_>, Vec<_>) = l.reads_by_round.drain(..).partition(|r| {
             r.round <= sent_round
-                && self.config.quorum.is_quorum(&|id| {
+                && self.quorum.is_quorum(&|id| {
                     id == me || progress.get(&id).is_some_and(|p| p.acked_round >= r.round)
                 })
         });
@@ -1373,7 +1607,8 @@ impl Replica {
         let commit = self.log.commit();
         let last = self.log.last_index();
         let mut out = Vec::new();
-        let single_voter = l.progress.is_empty();
+        let me = self.config.id;
+        let single_voter = self.quorum.is_quorum(&|id| id == me);
         for (&to, p) in &mut l.progress {
             if let Some(body) = snapshot_chunk(
                 p,
@@ -1448,11 +1683,23 @@ impl Replica {
 
     // ----- outputs -------------------------------------------------------------------
 
+    /// The voters to ask for ballots.
     fn peers(&self) -> Vec<NodeId> {
-        self.config
-            .quorum
+        self.quorum
             .voters()
             .into_iter()
+            .filter(|&id| id != self.config.id)
+            .collect()
+    }
+
+    /// The members a leader replicates to: everyone in the latest configuration, and
+    /// while a change is uncommitted also the members it removes, so that they learn of
+    /// their removal and stop campaigning (docs/protocol.md#10-membership-changes).
+    fn replication_targets(&self) -> Vec<NodeId> {
+        self.membership()
+            .members()
+            .union(&self.committed_membership().members())
+            .copied()
             .filter(|&id| id != self.config.id)
             .collect()
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use crate::engine::{Entry, Payload};
+use crate::engine::{Entry, Membership, Payload};
 use crate::state::command::Command;
 use crate::state::config::Config;
 use crate::state::error::{Error, Result};
@@ -168,6 +168,10 @@ impl StateMachine {
     pub fn apply_entry(&mut self, entry: &Entry, group: GroupId) -> Result<Option<Response>> {
         match &entry.payload {
             Payload::Noop => self.skip(entry.index).map(|()| None),
+            // A configuration entry concerns the engine, not the state machine.
+            Payload::Command(_) if Membership::of_entry(entry).is_some() => {
+                self.skip(entry.index).map(|()| None)
+            }
             Payload::Command(bytes) => {
                 let token = FencingToken {
                     group,

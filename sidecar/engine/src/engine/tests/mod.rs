@@ -3,6 +3,7 @@
 
 mod cluster;
 mod elections;
+mod membership;
 mod reads;
 mod replication;
 mod snapshots;
