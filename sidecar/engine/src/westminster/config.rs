@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::engine::Config;
 use crate::types::NodeId;
 use crate::westminster::Roster;
+use crate::westminster::reputation;
 
 /// Election and heartbeat timings of one level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +92,12 @@ pub struct MemberConfig {
     pub seed: u64,
     /// Sessions.
     pub sessions: SessionConfig,
+    /// How this member scores its peers (docs/reputation.md); every member of a
+    /// district should use the same values.
+    pub reputation: reputation::Config,
+    /// How often the district leader publishes the district's reputation table (default
+    /// 10 s; keep it below `reputation.contact_gap` so seniority carries across leaders).
+    pub publish_interval: Duration,
 }
 
 impl MemberConfig {
@@ -104,6 +111,8 @@ impl MemberConfig {
             commons: Timings::commons(),
             seed,
             sessions: SessionConfig::default(),
+            reputation: reputation::Config::default(),
+            publish_interval: Duration::from_secs(10),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! What a district log holds besides no-ops: key-value commands of the district scope,
-//! and the seat's durable Commons state (docs/westminster.md §2).
+//! the seat's durable Commons state (docs/protocol.md §9), and the district's published
+//! reputation table (docs/protocol.md#111-publishing-reputation).
 
 use bytes::Bytes;
 
@@ -7,10 +8,13 @@ use crate::engine::{Entry, HardState, Payload};
 use crate::state::Error;
 use crate::state::wire::{Reader, Writer, to_u64};
 use crate::types::{LogIndex, NodeId, Term};
+use crate::westminster::DecodeError;
+use crate::westminster::reputation::ReputationTable;
 
 const VERSION: u8 = 1;
 const TAG_KV: u8 = 1;
 const TAG_SEAT_PERSIST: u8 = 2;
+const TAG_REPUTATION: u8 = 3;
 
 /// One command of a district log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +23,9 @@ pub enum DistrictCommand {
     Kv(Bytes),
     /// What the district's Commons seat must persist before it may act.
     SeatPersist(SeatPersist),
+    /// The district's reputation table, published by its leader; every member ranks
+    /// from the last one applied.
+    Reputation(ReputationTable),
 }
 
 /// The seat's "fsync": the part of a Commons `Ready` that must be durable before the
@@ -70,6 +77,10 @@ impl DistrictCommand {
                 }
                 w.u64(p.commit.get());
             }
+            DistrictCommand::Reputation(table) => {
+                w.u8(TAG_REPUTATION);
+                w.bytes(&table.encode());
+            }
         }
         Bytes::from(w.finish())
     }
@@ -77,8 +88,9 @@ impl DistrictCommand {
     /// Reads a district command.
     ///
     /// # Errors
-    /// An [`Error`] naming what could not be read and at which offset; never panics.
-    pub fn decode(bytes: &[u8]) -> Result<DistrictCommand, Error> {
+    /// A [`DecodeError`] naming what could not be read and at which offset; never
+    /// panics.
+    pub fn decode(bytes: &[u8]) -> Result<DistrictCommand, DecodeError> {
         let mut r = Reader::new(bytes);
         r.version("district command", VERSION)?;
         let offset = r.position();
@@ -108,7 +120,8 @@ impl DistrictCommand {
                         offset: r.position(),
                         needed: count.saturating_mul(17),
                         available: r.remaining(),
-                    });
+                    }
+                    .into());
                 }
                 let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
                 for _ in 0..count {
@@ -125,7 +138,8 @@ impl DistrictCommand {
                                 what: "seat entry kind",
                                 tag,
                                 offset: at,
-                            });
+                            }
+                            .into());
                         }
                     };
                     entries.push(Entry {
@@ -142,12 +156,16 @@ impl DistrictCommand {
                     commit,
                 })
             }
+            TAG_REPUTATION => {
+                DistrictCommand::Reputation(ReputationTable::decode(r.bytes("reputation table")?)?)
+            }
             tag => {
                 return Err(Error::UnknownTag {
                     what: "district command tag",
                     tag,
                     offset,
-                });
+                }
+                .into());
             }
         };
         r.finish("district command")?;
@@ -185,11 +203,24 @@ mod tests {
         }
     }
 
+    fn table() -> ReputationTable {
+        let mut t = ReputationTable::new(NodeId(1), LogIndex(40), crate::types::Time(9_000));
+        for (id, score) in [(1, 9_900), (2, 7_500), (3, 0)] {
+            t.insert(
+                NodeId(id),
+                crate::westminster::reputation::Score::new(score).unwrap(),
+                std::time::Duration::from_millis(id * 1_000),
+            );
+        }
+        t
+    }
+
     #[test]
     fn commands_round_trip() {
         for cmd in [
             DistrictCommand::Kv(Bytes::from_static(b"kv")),
             DistrictCommand::SeatPersist(persist()),
+            DistrictCommand::Reputation(table()),
         ] {
             assert_eq!(DistrictCommand::decode(&cmd.encode()).unwrap(), cmd);
         }
@@ -197,13 +228,34 @@ mod tests {
 
     #[test]
     fn every_truncation_is_refused() {
-        let bytes = DistrictCommand::SeatPersist(persist()).encode();
-        for cut in 0..bytes.len() {
-            assert!(
-                DistrictCommand::decode(&bytes[..cut]).is_err(),
-                "cut at {cut}"
-            );
+        for cmd in [
+            DistrictCommand::SeatPersist(persist()),
+            DistrictCommand::Reputation(table()),
+        ] {
+            let bytes = cmd.encode();
+            for cut in 0..bytes.len() {
+                assert!(
+                    DistrictCommand::decode(&bytes[..cut]).is_err(),
+                    "cut at {cut}"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn a_malformed_table_and_an_unknown_tag_are_errors() {
+        // A table whose one row has score 10 001: framed correctly, refused by the table.
+        let mut raw = table().encode();
+        let row = raw.len() - 18;
+        raw[row + 8..row + 10].copy_from_slice(&10_001u16.to_le_bytes());
+        let mut w = Writer::new();
+        w.u8(VERSION);
+        w.u8(TAG_REPUTATION);
+        w.bytes(&raw);
+        let err = DistrictCommand::decode(&w.finish()).unwrap_err();
+        assert!(matches!(err, DecodeError::Table(_)), "{err}");
+        let err = DistrictCommand::decode(&[VERSION, 9]).unwrap_err();
+        assert!(err.to_string().contains("district command tag"), "{err}");
     }
 
     #[test]

@@ -13,12 +13,19 @@ use crate::engine::{
 };
 use crate::state::{self, Command, Key, Read, Response, Scope, StateMachine};
 use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
+use crate::westminster::reputation::{self, Observer, ReputationTable, Score};
+use crate::westminster::reputation_duty::{ReputationDuty, standing};
 use crate::westminster::session::Sessions;
 use crate::westminster::ticket_log::TicketLog;
 use crate::westminster::{
-    COMMONS, DistrictCommand, DistrictId, Envelope, MemberConfig, SeatPersist, SeatRecord,
-    SessionEntry, SessionMessage, SessionStatus, Ticket,
+    COMMONS, CommonsDecree, DistrictCommand, DistrictId, Envelope, MemberConfig, SeatPersist,
+    SeatRecord, SessionEntry, SessionMessage, SessionStatus, Ticket,
 };
+
+/// A district's standing is resubmitted to the Commons only when it moved by more than
+/// this (5 %): standings order Prime Minister candidacy, which needs no precision, and
+/// every submission is a Commons entry.
+const STANDING_SLACK: u16 = 500;
 
 /// Something that happened at this member, for the shell to act on after persisting.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,6 +168,8 @@ struct SeatHost {
     pending: VecDeque<PendingSeatReady>,
     /// The Commons commit index last sent to the district.
     commit_sent: LogIndex,
+    /// The candidacy rank last given to the seat replica.
+    rank: Option<(u32, u32)>,
 }
 
 /// One member: sans-IO, deterministic, driven like an engine replica.
@@ -190,6 +199,12 @@ pub struct Member {
     next_ticket: u64,
     now: Time,
     bootstrapped: bool,
+    /// Reputation: what this member observes, and the district table it ranks from.
+    duty: ReputationDuty,
+    /// Every district's standing, as the Commons log decreed it.
+    standings: BTreeMap<DistrictId, Score>,
+    /// The candidacy rank last given to the district replica.
+    district_rank: Option<(u32, u32)>,
     out: MemberReady,
 }
 
@@ -205,6 +220,9 @@ pub enum MemberError {
     /// The state machine refused its configuration.
     #[error(transparent)]
     State(#[from] state::Error),
+    /// The reputation configuration is invalid.
+    #[error(transparent)]
+    Reputation(#[from] reputation::ConfigError),
 }
 
 impl Member {
@@ -239,6 +257,7 @@ impl Member {
         let district_kv = StateMachine::new(state::Config::for_scopes([district_scope]))?;
         let global_kv =
             StateMachine::new(state::Config::for_scopes([Scope::Global, Scope::Critical]))?;
+        let duty = ReputationDuty::new(config.id, config.reputation.clone(), now)?;
         Ok(Member {
             district,
             replica,
@@ -256,6 +275,9 @@ impl Member {
             next_ticket: 0,
             now,
             bootstrapped: false,
+            duty,
+            standings: BTreeMap::new(),
+            district_rank: None,
             out: MemberReady::default(),
             config,
         })
@@ -319,6 +341,57 @@ impl Member {
         self.sessions.status()
     }
 
+    /// The member last seen hosting `district`'s seat, as this member knows it (from
+    /// Commons messages it received). The shell uses it to tell clients where the Prime
+    /// Minister is.
+    #[must_use]
+    pub fn seat_host(&self, district: DistrictId) -> Option<NodeId> {
+        self.hosts.get(&district).copied()
+    }
+
+    /// The revision of `scope` this member has applied.
+    #[must_use]
+    pub fn applied_revision(&self, scope: &Scope) -> crate::state::Revision {
+        match scope {
+            Scope::District(_) => self.district_kv.applied_revision(scope),
+            Scope::Global | Scope::Critical => self.global_kv.applied_revision(scope),
+        }
+    }
+
+    /// The district's reputation table last applied from the district log: every member
+    /// of the district ranks from it (docs/protocol.md#111-publishing-reputation).
+    #[must_use]
+    pub fn reputation(&self) -> Option<&ReputationTable> {
+        self.duty.table()
+    }
+
+    /// What this member has observed of its district's members.
+    #[must_use]
+    pub fn observer(&self) -> &Observer {
+        self.duty.observer()
+    }
+
+    /// Every district's standing as the Commons decreed it (the mean score of its
+    /// published table); Prime Minister candidacy ranks districts by it.
+    #[must_use]
+    pub fn standings(&self) -> &BTreeMap<DistrictId, Score> {
+        &self.standings
+    }
+
+    /// The candidacy rank this member gave its district replica, from the published
+    /// table: `(position, of)`, position 0 campaigns first; `None` before a table names it.
+    #[must_use]
+    pub fn candidacy_rank(&self) -> Option<(u32, u32)> {
+        self.district_rank
+    }
+
+    /// The candidacy rank of the hosted seat among the districts' seats, from the
+    /// standings; `None` when not hosting or before any standing is decreed.
+    #[must_use]
+    pub fn seat_candidacy_rank(&self) -> Option<(u32, u32)> {
+        self.seat.as_ref().and_then(|s| s.rank)
+    }
+
     /// Reads `key` from what this member has applied (a stale read unless a
     /// [`Event::ReadReady`] confirmed it).
     ///
@@ -351,6 +424,9 @@ impl Member {
         if let Some(seat) = self.seat.as_mut() {
             seat.replica.tick(self.now);
         }
+        self.duty
+            .expire(self.now, self.config.district.election_timeout_min);
+        self.maybe_publish();
         self.refresh_seat();
         if self.sessions.due(self.now) {
             self.run_session();
@@ -364,8 +440,17 @@ impl Member {
     /// The engine refused it (wrong group, unknown member, ...); nothing changed.
     pub fn step(&mut self, now: Time, from: NodeId, envelope: Envelope) -> Result<(), Rejected> {
         self.now = self.now.max(now);
+        if self.config.roster.district_of(from) == Some(self.district) {
+            self.duty.heard(from, self.now);
+        }
         let result = match envelope {
-            Envelope::District(m) => self.replica.step(self.now, m),
+            Envelope::District(m) => {
+                if m.from == from {
+                    self.duty
+                        .received(&m, self.replica.log().last_index(), self.now);
+                }
+                self.replica.step(self.now, m)
+            }
             Envelope::Commons {
                 incarnation,
                 forwarded,
@@ -447,12 +532,7 @@ impl Member {
             .config()
             .admit(command)
             .map_err(|e| Refused::Invalid(e.to_string()))?;
-        let ticket = Ticket {
-            origin: self.config.id,
-            epoch: self.epoch,
-            seq: self.next_ticket,
-        };
-        self.next_ticket += 1;
+        let ticket = self.new_ticket();
         let entry = SessionEntry {
             ticket,
             command: command.encode(),
@@ -796,7 +876,16 @@ impl Member {
             self.out.entries.retain(|e| e.index < first.index);
             self.out.entries.extend(ready.entries.iter().cloned());
         }
+        for change in &ready.roles {
+            if change.role == Role::Leader {
+                let first = self.config.district.election_timeout_min;
+                self.duty.lead(change.term, self.now, first);
+            } else {
+                self.duty.forget_leadership();
+            }
+        }
         for m in ready.messages {
+            self.duty.sent(&m, self.now);
             self.out.messages.push((m.to, Envelope::District(m)));
         }
         for e in &ready.committed {
@@ -849,6 +938,10 @@ impl Member {
                     self.apply_global_entry(&ce);
                 }
             }
+            Ok(DistrictCommand::Reputation(table)) => {
+                self.skip_district(e.index);
+                self.adopt_table(table);
+            }
             Err(err) => {
                 tracing::warn!(index = %e.index, error = %err, "committed district entry is not a district command");
                 self.skip_district(e.index);
@@ -863,11 +956,15 @@ impl Member {
     }
 
     fn apply_global_entry(&mut self, e: &Entry) {
-        if let Payload::Command(bytes) = &e.payload
-            && SessionEntry::is_session_entry(bytes)
-        {
-            self.apply_session_entry(e, bytes);
-            return;
+        if let Payload::Command(bytes) = &e.payload {
+            if SessionEntry::is_session_entry(bytes) {
+                self.apply_session_entry(e, bytes);
+                return;
+            }
+            if CommonsDecree::is_decree(bytes) {
+                self.apply_decree(e.index, bytes);
+                return;
+            }
         }
         match self.global_kv.apply_entry(e, COMMONS) {
             Ok(Some(response)) => {
@@ -897,6 +994,11 @@ impl Member {
                 self.skip_global(e.index);
                 return;
             }
+            Ok(s) if CommonsDecree::is_decree(&s.command) => {
+                // A decree a representative submitted through its session queue.
+                self.apply_decree(e.index, &s.command);
+                return;
+            }
             Ok(s) => (
                 Some(s.ticket),
                 self.global_kv.apply(e.index, Some(token), &s.command),
@@ -922,6 +1024,113 @@ impl Member {
                 tracing::error!(index = %e.index, error = %err, "global state refused an index")
             }
         }
+    }
+
+    /// Applies a Westminster decree from the Commons log: it takes its index in the
+    /// global store and changes the parliament's own state, alike on every member.
+    fn apply_decree(&mut self, index: LogIndex, bytes: &[u8]) {
+        self.skip_global(index);
+        match CommonsDecree::decode(bytes) {
+            Ok(CommonsDecree::Standing { district, score }) => {
+                if self.config.roster.district(district).is_some() {
+                    self.standings.insert(district, score);
+                    self.rank_seat();
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%index, error = %err, "committed Commons decree is malformed; skipped");
+            }
+        }
+    }
+
+    /// A published table applied from the district log: every member adopts it and
+    /// ranks its candidacy from it; the representative whose table it is brings its
+    /// district's standing to the Commons when it moved.
+    fn adopt_table(&mut self, table: ReputationTable) {
+        let me = self.config.id;
+        let rank = table.rank_of(me);
+        let own = table.publisher() == me;
+        let score = standing(&table);
+        self.duty.adopt(table, self.now);
+        if rank != self.district_rank {
+            // Rank changes only when this replica campaigns; votes still follow the
+            // log rule (docs/reputation.md#why-reputation-never-weakens-safety).
+            self.district_rank = rank;
+            self.replica.set_candidacy_rank(rank);
+        }
+        let moved = self
+            .standings
+            .get(&self.district)
+            .is_none_or(|s| s.get().abs_diff(score.get()) > STANDING_SLACK);
+        if own && moved && self.replica.status().role == Role::Leader {
+            let entry = SessionEntry {
+                ticket: self.new_ticket(),
+                command: CommonsDecree::Standing {
+                    district: self.district,
+                    score,
+                }
+                .encode(),
+            };
+            if self.sessions.enqueue(entry).is_err() {
+                tracing::debug!(
+                    "session queue full; the district's standing waits for the next table"
+                );
+            }
+        }
+    }
+
+    /// The district leader publishes the district's table every `publish_interval`,
+    /// once it holds its lease and has committed an entry of its term.
+    fn maybe_publish(&mut self) {
+        if !self.duty.due(self.now) {
+            return;
+        }
+        let s = self.replica.status();
+        let established = s.role == Role::Leader
+            && s.lease_until.is_some()
+            && self.replica.log().term_at(s.commit) == Some(s.term);
+        if !established {
+            return;
+        }
+        let members: Vec<NodeId> = self
+            .config
+            .roster
+            .district(self.district)
+            .map(|d| d.members.iter().copied().collect())
+            .unwrap_or_default();
+        let table = self.duty.publish(
+            members,
+            s.last_index,
+            self.now,
+            self.config.publish_interval,
+        );
+        let payload = DistrictCommand::Reputation(table).encode();
+        if let Err(err) = self.replica.propose(self.now, vec![payload]) {
+            tracing::debug!(error = %err, "district refused the reputation table; next interval");
+        }
+    }
+
+    /// The hosted seat's candidacy rank among seats: districts by standing, highest
+    /// first, ties by id; districts without a standing last.
+    fn rank_seat(&mut self) {
+        let Some(seat) = self.seat.as_mut() else {
+            return;
+        };
+        let rank = seat_rank(&self.config.roster, &self.standings, self.district);
+        if rank != seat.rank {
+            seat.rank = rank;
+            seat.replica.set_candidacy_rank(rank);
+        }
+    }
+
+    fn new_ticket(&mut self) -> Ticket {
+        let ticket = Ticket {
+            origin: self.config.id,
+            epoch: self.epoch,
+            seq: self.next_ticket,
+        };
+        self.next_ticket += 1;
+        ticket
     }
 
     fn skip_global(&mut self, index: LogIndex) {
@@ -1114,13 +1323,39 @@ impl Member {
                     replica,
                     pending: VecDeque::new(),
                     commit_sent: self.seat_record.commit(),
+                    rank: None,
                 });
+                self.rank_seat();
             }
             Err(err) => {
                 tracing::error!(error = %err, "cannot resume the seat from the district's record")
             }
         }
     }
+}
+
+/// `district`'s candidacy rank among the roster's seats by `standings`: highest first,
+/// ties by district id, districts without a standing after all that have one. `None`
+/// before any standing is known (every seat then draws from the whole window).
+fn seat_rank(
+    roster: &crate::westminster::Roster,
+    standings: &BTreeMap<DistrictId, Score>,
+    district: DistrictId,
+) -> Option<(u32, u32)> {
+    if standings.is_empty() {
+        return None;
+    }
+    let key = |d: DistrictId| (std::cmp::Reverse(standings.get(&d).copied()), d);
+    let mine = key(district);
+    let mut of = 0u32;
+    let mut ahead = 0u32;
+    for (d, _) in roster.districts() {
+        of += 1;
+        if key(d) < mine {
+            ahead += 1;
+        }
+    }
+    (ahead < of).then_some((ahead, of))
 }
 
 fn wrong(scope: &Scope) -> Refused {

@@ -1,12 +1,15 @@
 //! The Westminster hierarchy on top of the one engine: districts, their Commons seats,
 //! the members that host them (docs/westminster.md).
 
+mod commons_decree;
 mod config;
+mod decode_error;
 mod district_command;
 mod envelope;
 mod ids;
 mod member;
 pub mod reputation;
+mod reputation_duty;
 mod roster;
 mod seat_record;
 mod session;
@@ -14,7 +17,9 @@ mod session_message;
 mod ticket;
 mod ticket_log;
 
+pub use commons_decree::CommonsDecree;
 pub use config::{MemberConfig, SessionConfig, Timings};
+pub use decode_error::DecodeError;
 pub use district_command::{DistrictCommand, SeatPersist};
 pub use envelope::Envelope;
 pub use ids::{COMMONS, DistrictId};

@@ -229,6 +229,7 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     let mut bound = Duration::ZERO;
     let (mut judged, mut worst, mut fair_bound) = (0u64, Duration::ZERO, Duration::ZERO);
     let (mut sessions, mut largest_session) = (0u64, 0u64);
+    let mut tables = 0u64;
     for o in outcomes {
         if let Some(r) = &o.report {
             if let Some(t) = r.convene_after_start {
@@ -262,6 +263,7 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
             fair_bound = r.fairness.2;
             sessions += r.sessions.0;
             largest_session = largest_session.max(r.sessions.1);
+            tables += r.tables;
             if single {
                 println!(
                     "seed {}: {} districts ({} members), faults {}, {} chaos steps; {} events over {} virtual ms; {} crashes; trace-hash: {:016x}",
@@ -317,6 +319,7 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
         worst.as_millis(),
         fair_bound.as_millis()
     );
+    println!("reputation: {tables} district tables published and applied");
     if commits > 0 {
         println!(
             "messages per global commit (all traffic / Commons entries committed): {:.1}",

@@ -51,6 +51,8 @@ pub struct ParliamentReport {
     pub fairness: (u64, Duration, Duration),
     /// Sessions the final Prime Minister held, and the largest it held (entries).
     pub sessions: (u64, u64),
+    /// Distinct reputation tables the districts published and members applied.
+    pub tables: u64,
 }
 
 impl ParliamentReport {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use parliament_engine::engine::{ReadId, ReadLevel, Role};
 use parliament_engine::state::{Command, DistrictName, Key, Scope, Write};
+use parliament_engine::westminster::reputation::ReputationTable;
 use parliament_engine::westminster::{
     COMMONS, DistrictId, DistrictRoster, Event, MemberConfig, Refused, Roster, SessionConfig,
     Ticket,
@@ -106,6 +107,8 @@ pub struct ParliamentRun {
     clients_on: bool,
     touched: BTreeSet<NodeId>,
     commons_commit: LogIndex,
+    /// Reputation tables seen applied: (district, the index it was computed at).
+    tables: BTreeSet<(DistrictId, LogIndex)>,
     report: ParliamentReport,
 }
 
@@ -136,6 +139,26 @@ fn district_invariants() -> Vec<Box<dyn Invariant>> {
 fn fairness_bound(tick_ms: u64) -> Duration {
     let s = SessionConfig::default();
     2 * s.interval + Duration::from_millis(3 * Conditions::calm().max_ms + 2 * tick_ms)
+}
+
+/// Members whose district table differs from the first one seen in their district.
+fn disagreeing_tables(tables: &[(NodeId, DistrictId, Option<ReputationTable>)]) -> Vec<String> {
+    let mut first: BTreeMap<DistrictId, (NodeId, &Option<ReputationTable>)> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (id, district, table) in tables {
+        match first.get(district) {
+            None => {
+                first.insert(*district, (*id, table));
+            }
+            Some((other, t)) if *t != table => out.push(format!(
+                "member {id} of {district} ranks from {:?}, member {other} from {:?}",
+                table.as_ref().map(|t| (t.publisher(), t.index())),
+                t.as_ref().map(|t| (t.publisher(), t.index())),
+            )),
+            Some(_) => {}
+        }
+    }
+    out
 }
 
 fn chain(prev: u64, index: LogIndex, term: Term, digest: u64) -> u64 {
@@ -229,6 +252,7 @@ impl ParliamentRun {
             clients_on: false,
             touched: BTreeSet::new(),
             commons_commit: LogIndex(0),
+            tables: BTreeSet::new(),
             report: ParliamentReport {
                 options: opts.clone(),
                 convene_bound: CONVENE_BOUND,
@@ -303,6 +327,7 @@ impl ParliamentRun {
                 return;
             }
         }
+        self.check_reputation();
         self.final_reads();
         self.check_histories();
     }
@@ -925,6 +950,9 @@ impl ParliamentRun {
             .lease_until
             .zip(clock)
             .map(|(until, clock)| clock.global_at(until));
+        if let Some(t) = m.reputation() {
+            self.tables.insert((district, t.index()));
+        }
         let record = m.seat_record().clone();
         let hosting = m.seat_incarnation();
         let sessions = m.session_status();
@@ -1148,6 +1176,20 @@ impl ParliamentRun {
 
     // ----- the end -----------------------------------------------------------------------
 
+    /// At quiescence every member of a district has applied the same district log, so
+    /// ranks from the same table (docs/protocol.md#111-publishing-reputation).
+    fn check_reputation(&mut self) {
+        let mut tables = Vec::new();
+        for id in self.world.ids() {
+            if let Some(m) = self.world.node(id).and_then(MemberNode::member) {
+                tables.push((id, m.district(), m.reputation().cloned()));
+            }
+        }
+        for why in disagreeing_tables(&tables) {
+            self.push("reputation-agreement", None, why);
+        }
+    }
+
     fn final_reads(&mut self) {
         let at = self.world.now();
         let keys: Vec<(String, String)> = self
@@ -1218,6 +1260,7 @@ impl ParliamentRun {
         r.net = self.world.network().stats;
         r.crashes = self.world.crashes();
         r.commons_commit = self.commons_commit.0;
+        r.tables = self.tables.len() as u64;
         let (judged, worst) = self.fairness.figures();
         r.fairness = (judged, worst, self.fairness.bound());
         for h in &self.histories {
@@ -1241,5 +1284,43 @@ impl ParliamentRun {
             *slot = (slot.0.max(fan.0), slot.1.max(fan.1));
         }
         r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use parliament_engine::westminster::reputation::Score;
+
+    use super::*;
+
+    fn table(publisher: u64, index: u64) -> Option<ReputationTable> {
+        let mut t = ReputationTable::new(NodeId(publisher), LogIndex(index), Time(0));
+        t.insert(NodeId(publisher), Score::MAX, Duration::ZERO);
+        Some(t)
+    }
+
+    #[test]
+    fn the_reputation_check_flags_a_member_ranking_from_another_table() {
+        let d0 = DistrictId(0);
+        let d1 = DistrictId(1);
+        let agreeing = [
+            (NodeId(1), d0, table(1, 9)),
+            (NodeId(2), d0, table(1, 9)),
+            (NodeId(3), d1, None),
+            (NodeId(4), d1, None),
+        ];
+        assert!(disagreeing_tables(&agreeing).is_empty());
+        let planted = [
+            (NodeId(1), d0, table(1, 9)),
+            (NodeId(2), d0, table(1, 7)),
+            (NodeId(3), d1, table(3, 2)),
+            (NodeId(4), d1, None),
+        ];
+        let found = disagreeing_tables(&planted);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("member n2 of d0"), "{found:?}");
+        assert!(found[1].starts_with("member n4 of d1"), "{found:?}");
     }
 }

@@ -2,5 +2,6 @@
 //! delivered in order, with members that can be cut off or crashed.
 
 mod parliament;
+mod reputation;
 mod seats;
 mod sessions;

@@ -23,6 +23,8 @@ pub(super) struct Parliament {
     pub now: Time,
     pub delivered: u64,
     pub sessions: SessionConfig,
+    /// Applied to every member's configuration at each start.
+    pub configure: fn(&mut MemberConfig),
 }
 
 /// `districts` districts of `size` members; member ids are `10 * d + k`.
@@ -49,6 +51,16 @@ impl Parliament {
     }
 
     pub fn with_sessions(districts: u64, size: u64, sessions: SessionConfig) -> Parliament {
+        Parliament::configured(districts, size, sessions, |_| {})
+    }
+
+    /// A parliament whose members' configurations pass through `configure`.
+    pub fn configured(
+        districts: u64,
+        size: u64,
+        sessions: SessionConfig,
+        configure: fn(&mut MemberConfig),
+    ) -> Parliament {
         let roster = roster(districts, size);
         let mut p = Parliament {
             members: BTreeMap::new(),
@@ -62,6 +74,7 @@ impl Parliament {
             now: Time(0),
             delivered: 0,
             sessions,
+            configure,
         };
         for id in roster.members() {
             p.disks.insert(id, Persisted::default());
@@ -73,6 +86,7 @@ impl Parliament {
     fn start(&mut self, id: NodeId) {
         let mut cfg = MemberConfig::new(id, self.roster.clone(), id.0 * 7919 + self.now.0);
         cfg.sessions = self.sessions;
+        (self.configure)(&mut cfg);
         let disk = self.disks[&id].clone();
         self.members
             .insert(id, Member::new(cfg, disk, self.now).unwrap());
