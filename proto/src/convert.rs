@@ -1,17 +1,32 @@
-//! Conversions between the peer protocol's messages and the engine's.
+//! Conversions between the peer protocol's messages and what members send each other:
+//! the Westminster [`Envelope`](parliament_engine::westminster::Envelope) and its session
+//! messages (`convert/envelope.rs`), the engine [`Message`] inside district and Commons
+//! envelopes (this file), and refusals (`convert/refused.rs`).
 //!
 //! Outbound (engine → proto) is infallible. Inbound (proto → engine) is a `TryFrom` that
 //! checks everything the engine relies on and returns an [`Error`] naming the field, so a
-//! malformed or hostile frame can never panic the engine: a missing `oneof`, an
-//! `Append` whose entries are not contiguous after `prev_index`, an index that would
-//! overflow.
+//! malformed or hostile frame can never panic the engine: a missing `oneof` or required
+//! message field, an `Append` whose entries are not contiguous after `prev_index`, an
+//! index that would overflow, a district id with no group, a count this platform cannot
+//! hold, and collections over [`MAX_APPEND_ENTRIES`](crate::MAX_APPEND_ENTRIES) and
+//! [`MAX_SESSION_BATCH_ENTRIES`](crate::MAX_SESSION_BATCH_ENTRIES). Every conversion
+//! round-trips exactly: `TryFrom(From(x)) == x` for every value the engine can send.
+
+mod envelope;
+mod refused;
 
 use parliament_engine::engine::{Entry, Message, MessageBody, Payload, SnapshotMeta};
 use parliament_engine::{GroupId, LogIndex, NodeId, Term};
 
+use crate::MAX_APPEND_ENTRIES;
 use crate::error::{Error, Result};
 use crate::peer;
 use crate::peer::message::Body;
+
+/// The value of a required field (a `oneof` or message field), or the error naming it.
+fn required<T>(value: Option<T>, message: &'static str, field: &'static str) -> Result<T> {
+    value.ok_or(Error::Missing { message, field })
+}
 
 impl From<&Message> for peer::Message {
     fn from(m: &Message) -> peer::Message {
@@ -129,10 +144,7 @@ impl TryFrom<peer::Message> for Message {
     type Error = Error;
 
     fn try_from(m: peer::Message) -> Result<Message> {
-        let body = m.body.ok_or(Error::Missing {
-            message: "Message",
-            field: "body",
-        })?;
+        let body = required(m.body, "Message", "body")?;
         Ok(Message {
             group: GroupId(m.group),
             from: NodeId(m.from),
@@ -195,10 +207,7 @@ impl From<&SnapshotMeta> for peer::SnapshotMeta {
 }
 
 fn snapshot_meta(meta: Option<peer::SnapshotMeta>, message: &'static str) -> Result<SnapshotMeta> {
-    let m = meta.ok_or(Error::Missing {
-        message,
-        field: "meta",
-    })?;
+    let m = required(meta, message, "meta")?;
     Ok(SnapshotMeta {
         index: LogIndex(m.index),
         term: Term(m.term),
@@ -206,8 +215,19 @@ fn snapshot_meta(meta: Option<peer::SnapshotMeta>, message: &'static str) -> Res
 }
 
 /// An append's entries must sit at `prev_index + 1, prev_index + 2, …`: the engine's log
-/// places them by position, so a gap or a repeat would corrupt it.
+/// places them by position, so a gap or a repeat would corrupt it. At most
+/// [`MAX_APPEND_ENTRIES`] of them.
 fn append(a: peer::Append) -> Result<MessageBody> {
+    if a.entries.len() > MAX_APPEND_ENTRIES {
+        return Err(Error::Invalid {
+            message: "Append",
+            field: "entries",
+            reason: format!(
+                "{} entries, over the limit of {MAX_APPEND_ENTRIES}; a leader sends at most max_append_entries",
+                a.entries.len()
+            ),
+        });
+    }
     let mut entries = Vec::with_capacity(a.entries.len());
     let mut expected = a.prev_index;
     for e in a.entries {
@@ -253,15 +273,9 @@ impl TryFrom<peer::Entry> for Entry {
                 reason: "index 0 is the empty prefix; entries start at 1".to_owned(),
             });
         }
-        let payload = match e.payload {
-            Some(peer::entry::Payload::Noop(peer::Noop {})) => Payload::Noop,
-            Some(peer::entry::Payload::Command(bytes)) => Payload::Command(bytes),
-            None => {
-                return Err(Error::Missing {
-                    message: "Entry",
-                    field: "payload",
-                });
-            }
+        let payload = match required(e.payload, "Entry", "payload")? {
+            peer::entry::Payload::Noop(peer::Noop {}) => Payload::Noop,
+            peer::entry::Payload::Command(bytes) => Payload::Command(bytes),
         };
         Ok(Entry {
             term: Term(e.term),
