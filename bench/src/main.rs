@@ -1,0 +1,282 @@
+//! `parliament-bench`: the benchmark program of issue #7. Prints tables, and with
+//! `--write docs/benchmarks.md` writes them there (between the file's markers) with the
+//! command that reproduces them. Benchmarks print; they never assert timings.
+//!
+//! ```text
+//! cargo run --release -p parliament-bench -- [--quick] [--write docs/benchmarks.md]
+//!     [--only hierarchy,raft,footprint] [--sizes 9,27,81,243,729]
+//! ```
+
+mod doc;
+mod footprint;
+mod raft;
+mod sim;
+mod stats;
+mod table;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+
+use crate::raft::RaftPlan;
+use crate::sim::{HierarchyPlan, LoadOptions};
+
+/// The openraft release measured (Cargo.toml pins it).
+const OPENRAFT_VERSION: &str = "0.10.0-alpha.37";
+/// The footprint part's parliament.
+const FOOTPRINT_MEMBERS: usize = 1_000;
+/// See [`FOOTPRINT_MEMBERS`].
+const FOOTPRINT_DISTRICTS: usize = 30;
+
+/// The parsed command line.
+#[derive(Clone, Debug, Default)]
+struct Args {
+    quick: bool,
+    write: Option<String>,
+    only: Option<Vec<String>>,
+    sizes: Option<Vec<usize>>,
+}
+
+const USAGE: &str = "usage: parliament-bench [--quick] [--write docs/benchmarks.md] [--only hierarchy,raft,footprint] [--sizes 9,27,...]";
+
+fn parse_args(argv: &[String]) -> anyhow::Result<Option<Args>> {
+    let mut args = Args::default();
+    let mut it = argv.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => args.quick = true,
+            "--write" => match it.next() {
+                Some(p) => args.write = Some(p.clone()),
+                None => bail!("--write needs a path, such as docs/benchmarks.md"),
+            },
+            "--only" => {
+                let parts: Vec<String> = it
+                    .next()
+                    .map(|p| p.split(',').map(str::to_owned).collect())
+                    .unwrap_or_default();
+                if parts.is_empty()
+                    || parts
+                        .iter()
+                        .any(|p| !["hierarchy", "raft", "footprint"].contains(&p.as_str()))
+                {
+                    bail!("--only takes a list of hierarchy, raft, footprint");
+                }
+                args.only = Some(parts);
+            }
+            "--sizes" => match it.next().map(|p| {
+                p.split(',')
+                    .map(str::parse)
+                    .collect::<Result<Vec<usize>, _>>()
+            }) {
+                Some(Ok(sizes)) if !sizes.is_empty() && sizes.iter().all(|&s| s >= 1) => {
+                    args.sizes = Some(sizes);
+                }
+                _ => bail!("--sizes takes member counts, such as 9,27,81"),
+            },
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(None);
+            }
+            other => bail!("unknown argument {other:?}\n{USAGE}"),
+        }
+    }
+    Ok(Some(args))
+}
+
+impl Args {
+    fn wants(&self, part: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|o| o.iter().any(|p| p == part))
+    }
+
+    /// The command that reproduces this run.
+    fn command(&self) -> String {
+        let mut c = "cargo run --release -p parliament-bench --".to_owned();
+        if self.quick {
+            c.push_str(" --quick");
+        }
+        if let Some(o) = &self.only {
+            let _ = write!(c, " --only {}", o.join(","));
+        }
+        if let Some(s) = &self.sizes {
+            let sizes: Vec<String> = s.iter().map(ToString::to_string).collect();
+            let _ = write!(c, " --sizes {}", sizes.join(","));
+        }
+        if let Some(w) = &self.write {
+            let _ = write!(c, " --write {w}");
+        }
+        c
+    }
+}
+
+fn hierarchy_plan(args: &Args) -> HierarchyPlan {
+    HierarchyPlan {
+        sizes: match (&args.sizes, args.quick) {
+            (Some(s), _) => s.clone(),
+            (None, true) => vec![9, 27, 81],
+            (None, false) => vec![9, 27, 81, 243, 729],
+        },
+        seeds: if args.quick { vec![1] } else { vec![1, 2, 3] },
+        load: LoadOptions {
+            seed: 0,
+            members: 0,
+            districts: 0,
+            clients: 16,
+            commits: if args.quick { 200 } else { 1_000 },
+            warmup: Duration::from_millis(300),
+            max_window: Duration::from_secs(30),
+            value_bytes: 64,
+        },
+        budget: 200_000,
+    }
+}
+
+fn raft_plan(args: &Args) -> RaftPlan {
+    RaftPlan {
+        members: 3,
+        batches: vec![1, 64, 1024],
+        total: if args.quick { 32_768 } else { 409_600 },
+        total_unbatched: if args.quick { 2_000 } else { 20_000 },
+        repeats: if args.quick { 3 } else { 5 },
+        payload_bytes: 64,
+        openraft_threads: std::thread::available_parallelism().map_or(2, usize::from),
+    }
+}
+
+/// One line naming the machine, for the doc.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find_map(|l| l.strip_prefix("model name")?.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let date = std::process::Command::new("date")
+        .args(["-u", "+%Y-%m-%d %H:%M UTC"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    format!("{date}; {cores} cores of {cpu}, shared with other work")
+}
+
+fn main() -> anyhow::Result<()> {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    if argv.first().map(String::as_str) == Some(footprint::CHILD_FLAG) {
+        return footprint::child(&argv[1..]);
+    }
+    let Some(args) = parse_args(&argv)? else {
+        return Ok(());
+    };
+    let started = Instant::now();
+    let mut parts: Vec<(&str, String)> = Vec::new();
+    let run = format!(
+        "Measured {} with\n\n```text\n{}\n```\n",
+        machine(),
+        args.command()
+    );
+    println!("{run}");
+    parts.push(("run", run));
+
+    if args.wants("hierarchy") {
+        let plan = hierarchy_plan(&args);
+        eprintln!(
+            "--- 1. hierarchy vs flat (virtual time): sizes {:?}, seeds {:?}",
+            plan.sizes, plan.seeds
+        );
+        let results = sim::hierarchy_vs_flat(&plan);
+        let mut s = format!(
+            "{} seed(s) per size, {} closed-loop clients, up to {} acknowledged global writes (values of {} bytes) per window after {} ms of warm-up; median (min..max) over the seeds.\n\n",
+            plan.seeds.len(),
+            plan.load.clients,
+            plan.load.commits,
+            plan.load.value_bytes,
+            plan.load.warmup.as_millis()
+        );
+        let _ = writeln!(s, "{}", sim::figures_table(&results));
+        let _ = writeln!(
+            s,
+            "Parliament ÷ flat, per seed (lower is better except throughput):\n\n{}",
+            sim::ratio_table(&results)
+        );
+        s.push_str(&sim::problems(&results));
+        println!("{s}");
+        parts.push(("hierarchy", s));
+    }
+
+    if args.wants("raft") {
+        let plan = raft_plan(&args);
+        eprintln!(
+            "--- 2. engine vs openraft {OPENRAFT_VERSION}, {} members",
+            plan.members
+        );
+        let s = match raft::engine_vs_openraft(&plan) {
+            Ok(results) => format!(
+                "{} members, {}-byte commands, one batch outstanding at a time; openraft {OPENRAFT_VERSION} on a {}-thread tokio runtime, ours on the calling thread. Median (min..max) of {} runs; the ratio is per run pair.\n\n{}",
+                plan.members,
+                plan.payload_bytes,
+                plan.openraft_threads,
+                plan.repeats,
+                raft::raft_table(&results, &plan)
+            ),
+            Err(e) => format!("Not measured: {e:#}\n"),
+        };
+        println!("{s}");
+        parts.push(("raft", s));
+    }
+
+    if args.wants("footprint") {
+        let seeds: Vec<u64> = if args.quick { vec![1] } else { vec![1, 2, 3] };
+        eprintln!(
+            "--- 3. footprint: {FOOTPRINT_MEMBERS} members in {FOOTPRINT_DISTRICTS} districts"
+        );
+        let s = match footprint::footprint(FOOTPRINT_MEMBERS, FOOTPRINT_DISTRICTS, &seeds) {
+            Ok(trials) => format!(
+                "{} trial(s), each in a fresh process: boot, then run until a Prime Minister and every representative exist (no clients, calm network).\n\n{}",
+                trials.len(),
+                footprint::footprint_table(&trials, FOOTPRINT_MEMBERS, FOOTPRINT_DISTRICTS)
+            ),
+            Err(e) => format!("Not measured: {e:#}\n"),
+        };
+        println!("{s}");
+        parts.push(("footprint", s));
+    }
+
+    eprintln!("--- done in {:.0} wall s", started.elapsed().as_secs_f64());
+    if let Some(path) = &args.write {
+        doc::write(path, &parts)?;
+        eprintln!("wrote {path}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_printed_command_reproduces_the_arguments() {
+        let a = parse_args(&argv(
+            "--quick --only raft,footprint --write docs/benchmarks.md",
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            a.command(),
+            "cargo run --release -p parliament-bench -- --quick --only raft,footprint --write docs/benchmarks.md"
+        );
+        assert!(a.wants("raft") && !a.wants("hierarchy"));
+        assert!(parse_args(&argv("--only disk")).is_err());
+        assert!(parse_args(&argv("--sizes 0")).is_err());
+        assert!(parse_args(&argv("--help")).unwrap().is_none());
+    }
+}
