@@ -37,8 +37,12 @@ pub mod client {
     tonic::include_proto!("parliament.client.v1");
 }
 
-/// The peer protocol version this build speaks (`Hello.protocol_version`).
-pub const PEER_PROTOCOL_VERSION: u32 = 1;
+/// The peer protocol version this build speaks (`Hello.protocol_version`). A peer that
+/// speaks another is refused at the handshake.
+///
+/// Version 2 carries envelopes (district, Commons and session messages); version 1
+/// carried bare engine messages.
+pub const PEER_PROTOCOL_VERSION: u32 = 2;
 
 /// Most entries an inbound `Append` may carry; more is malformed.
 ///

@@ -430,11 +430,18 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic_as_an_envelope(
+    fn arbitrary_bytes_never_panic_as_an_envelope_or_frame(
         bytes in proptest::collection::vec(any::<u8>(), 0..256)
     ) {
         if let Ok(e) = peer::Envelope::decode(bytes.as_slice()) {
             let _ = Envelope::try_from(e);
+        }
+        if let Ok(peer::Frame { kind: Some(peer::frame::Kind::Batch(b)) }) =
+            peer::Frame::decode(bytes.as_slice())
+        {
+            for e in b.envelopes {
+                let _ = Envelope::try_from(e);
+            }
         }
     }
 
@@ -618,6 +625,25 @@ fn every_envelope_and_refusal_variant_round_trips_exactly() {
     for e in every_envelope() {
         assert_eq!(through_the_wire(&e), Ok(e.clone()), "{e:?}");
     }
+}
+
+#[test]
+fn a_version_1_batch_is_never_read_as_envelopes() {
+    // Version 1 put engine messages in `Batch` field 1, now reserved: its bytes are
+    // skipped as an unknown field, never misread.
+    let v1_message = peer::Message::from(&Message {
+        group: GroupId(1),
+        from: NodeId(1),
+        to: NodeId(2),
+        term: Term(3),
+        body: MessageBody::TimeoutNow,
+    })
+    .encode_to_vec();
+    let mut v1_batch = vec![0x0a];
+    prost::encoding::encode_varint(v1_message.len() as u64, &mut v1_batch);
+    v1_batch.extend_from_slice(&v1_message);
+    let decoded = peer::Batch::decode(v1_batch.as_slice()).expect("a valid protobuf message");
+    assert!(decoded.envelopes.is_empty(), "{decoded:?}");
 }
 
 fn session(kind: peer::session_message::Kind) -> peer::Envelope {

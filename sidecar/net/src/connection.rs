@@ -1,5 +1,6 @@
 //! One established stream with a peer: a writer task that drains the peer's queue into
-//! frames, and a reader that delivers inbound batches to the engine channel.
+//! frames, and a reader that converts inbound batches of envelopes and delivers them to
+//! the engine channel.
 //!
 //! Reader and writer run as separate tasks so that neither side's HTTP/2 flow control
 //! can stall the other direction. The stream ends when the peer closes it, on any
@@ -7,7 +8,7 @@
 
 use std::sync::Arc;
 
-use parliament_engine::engine::Message;
+use parliament_engine::westminster::Envelope;
 use parliament_proto::peer::{Batch, Frame, frame};
 use prost::Message as _;
 use tokio::sync::{mpsc, watch};
@@ -68,17 +69,17 @@ async fn write<T>(
     loop {
         // Flush when the queue drains or the frame budget fills, whichever comes first:
         // a batch is whatever is queued, up to the budget.
-        let messages = tokio::select! {
-            messages = link.queue.next_batch(budget) => messages,
+        let envelopes = tokio::select! {
+            envelopes = link.queue.next_batch(budget) => envelopes,
             _ = superseded.wait_for(|g| *g != generation) => {
                 debug!(%peer, "a newer stream took over the queue");
                 return;
             }
             () = outbound.closed() => return,
         };
-        let n = messages.len() as u64;
+        let n = envelopes.len() as u64;
         let frame = Frame {
-            kind: Some(frame::Kind::Batch(Batch { messages })),
+            kind: Some(frame::Kind::Batch(Batch { envelopes })),
         };
         if outbound.send(wrap(frame)).await.is_err() {
             debug!(%peer, lost = n, "stream closed while sending a batch");
@@ -117,23 +118,25 @@ async fn read(shared: &Shared, link: &PeerLink, mut inbound: Streaming<Frame>) -
                 });
             }
         };
-        for wire in batch.messages {
+        let mut dropped = Dropped::default();
+        for wire in batch.envelopes {
             let size = wire.encoded_len();
-            if size > shared.config.max_message_bytes {
-                Counters::add(&link.counters.malformed, 1);
-                warn!(%peer, size, limit = shared.config.max_message_bytes, "dropped an oversize inbound message");
+            let limit = shared.config.max_message_bytes;
+            if size > limit {
+                dropped.note(link, || {
+                    format!("an envelope of {size} bytes is over the {limit}-byte limit")
+                });
                 continue;
             }
-            let message = match Message::try_from(wire) {
-                Ok(m) => m,
+            let envelope = match Envelope::try_from(wire) {
+                Ok(e) => e,
                 Err(e) => {
-                    Counters::add(&link.counters.malformed, 1);
-                    warn!(%peer, error = %e, "dropped a malformed inbound message");
+                    dropped.note(link, || e.to_string());
                     continue;
                 }
             };
             let delivered = tokio::select! {
-                sent = shared.inbound.send(Inbound { peer, message }) => sent.is_ok(),
+                sent = shared.inbound.send(Inbound { peer, envelope }) => sent.is_ok(),
                 () = shared.shutting_down() => return Ok(()),
             };
             if !delivered {
@@ -141,6 +144,27 @@ async fn read(shared: &Shared, link: &PeerLink, mut inbound: Streaming<Frame>) -
                 return Ok(());
             }
             Counters::add(&link.counters.received_messages, 1);
+        }
+        if let Some(first) = dropped.first {
+            warn!(%peer, dropped = dropped.count, %first, "dropped malformed inbound envelopes");
+        }
+    }
+}
+
+/// The malformed envelopes of one frame: counted one by one, logged once per frame with
+/// the first reason, so a frame of a million bad envelopes is one log line.
+#[derive(Default)]
+struct Dropped {
+    count: u64,
+    first: Option<String>,
+}
+
+impl Dropped {
+    fn note(&mut self, link: &PeerLink, reason: impl FnOnce() -> String) {
+        Counters::add(&link.counters.malformed, 1);
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some(reason());
         }
     }
 }

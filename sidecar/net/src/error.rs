@@ -16,15 +16,19 @@ pub enum Error {
         /// The member named.
         peer: NodeId,
     },
-    /// A message was larger than `max_message_bytes` and was not queued. The engine
-    /// should send smaller appends (`Config::max_append_bytes`) or snapshot chunks.
+    /// An envelope was larger than `max_message_bytes` and was not queued. The engine
+    /// should send smaller appends (`Config::max_append_bytes`), snapshot chunks or
+    /// session batches.
     #[error(
-        "{kind} message to {peer} is {size} bytes encoded, over the {limit}-byte limit; it was dropped"
+        "{envelope} {kind} message to {peer} is {size} bytes encoded, over the {limit}-byte limit; it was dropped"
     )]
     MessageTooLarge {
         /// The recipient.
         peer: NodeId,
-        /// The message kind (`MessageBody::kind`).
+        /// The envelope kind: `district`, `commons` or `session`.
+        envelope: &'static str,
+        /// The message kind inside: `MessageBody::kind` for district and Commons
+        /// envelopes, `submit`, `batch` or `refused` for session ones.
         kind: &'static str,
         /// Its encoded size.
         size: usize,

@@ -121,23 +121,29 @@ mod tests {
     #[test]
     fn hellos_are_accepted_or_refused_with_a_reason() {
         let (config, roster) = setup();
+        let v = PEER_PROTOCOL_VERSION;
         let cases = [
-            ("a roster peer", h(2, "westminster", 1), Ok(NodeId(2))),
+            ("a roster peer", h(2, "westminster", v), Ok(NodeId(2))),
             (
                 "unknown member",
-                h(9, "westminster", 1),
+                h(9, "westminster", v),
                 Err("member n9 is not in the roster"),
             ),
             (
                 "other cluster",
-                h(2, "holyrood", 1),
+                h(2, "holyrood", v),
                 Err("cluster \"holyrood\""),
             ),
-            ("own id", h(1, "westminster", 1), Err("own id")),
+            ("own id", h(1, "westminster", v), Err("own id")),
             (
-                "old protocol",
+                "unset protocol",
                 h(2, "westminster", 0),
                 Err("version 0 is not supported"),
+            ),
+            (
+                "version 1, bare engine messages",
+                h(2, "westminster", 1),
+                Err("version 1 is not supported (this member speaks 2)"),
             ),
         ];
         for (name, hello, want) in cases {

@@ -1,14 +1,16 @@
 //! Parliament's peer transport: the sidecar shell's `net` layer (DESIGN §3).
 //!
 //! Each pair of members keeps one long-lived bidirectional gRPC stream (the lower id
-//! dials). Outbound engine messages go into a bounded per-peer queue and leave in
-//! batched frames; inbound ones are converted, checked and delivered to one
-//! [`tokio::sync::mpsc`] channel for the task that owns the engine. Streams redial with
+//! dials). Outbound envelopes (the Westminster
+//! [`Envelope`](parliament_engine::westminster::Envelope): district, Commons and session
+//! messages) go into a bounded per-peer queue and leave in batched frames; inbound ones
+//! are converted, checked and delivered to one [`tokio::sync::mpsc`] channel for the task
+//! that owns the engine. Streams redial with
 //! exponential backoff and jitter; frame and message sizes are limited on both ends; a
 //! hello from a member outside the roster is refused; with mTLS, a peer's certificate
 //! must name its roster identity. See `docs/transport.md`.
 //!
-//! The transport makes no protocol decision: it moves messages and counts what it drops.
+//! The transport makes no protocol decision: it moves envelopes and counts what it drops.
 
 mod backoff;
 mod ca;
@@ -18,6 +20,7 @@ mod dialer;
 mod error;
 mod handshake;
 mod inbound;
+mod kind;
 mod link;
 mod queue;
 mod roster;

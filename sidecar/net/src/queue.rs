@@ -3,7 +3,9 @@
 //! Why drop the oldest: consensus tolerates loss, and the newest message of a kind
 //! supersedes older ones (a newer heartbeat carries a newer commit index and round; a
 //! newer vote request a newer term), so under overload the queue keeps what is most
-//! useful. The engine re-sends whatever still matters on its next tick.
+//! useful. The engine re-sends whatever still matters on its next tick. A dropped
+//! session message loses only the writes it carries, which were never acknowledged:
+//! their origins time out and their clients retry (docs/protocol.md §9.6 rule 5).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -12,14 +14,14 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use parliament_proto::peer;
 use tokio::sync::Notify;
 
-/// A message waiting to be sent, with its encoded size.
+/// An envelope waiting to be sent, with its encoded size.
 #[derive(Debug)]
 struct Queued {
-    message: peer::Message,
+    envelope: peer::Envelope,
     cost: usize,
 }
 
-/// A bounded multi-producer, single-consumer queue of encoded-ready messages.
+/// A bounded multi-producer, single-consumer queue of encode-ready envelopes.
 #[derive(Debug)]
 pub(crate) struct OutboundQueue {
     items: Mutex<VecDeque<Queued>>,
@@ -45,9 +47,9 @@ impl OutboundQueue {
         self.items.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Queues `message` (of encoded size `cost`); when full, drops the oldest first.
-    /// Returns whether a message was dropped.
-    pub(crate) fn push(&self, message: peer::Message, cost: usize) -> bool {
+    /// Queues `envelope` (of encoded size `cost`); when full, drops the oldest first.
+    /// Returns whether an envelope was dropped.
+    pub(crate) fn push(&self, envelope: peer::Envelope, cost: usize) -> bool {
         let dropped = {
             let mut items = self.lock();
             let dropped = if items.len() >= self.capacity {
@@ -56,7 +58,7 @@ impl OutboundQueue {
             } else {
                 false
             };
-            items.push_back(Queued { message, cost });
+            items.push_back(Queued { envelope, cost });
             self.high_water.fetch_max(items.len(), Ordering::Relaxed);
             dropped
         };
@@ -67,10 +69,10 @@ impl OutboundQueue {
         dropped
     }
 
-    /// Waits for at least one message, then takes messages in order while their
-    /// framed sizes fit in `budget` bytes (always at least one). Cancel-safe: messages
+    /// Waits for at least one envelope, then takes envelopes in order while their
+    /// framed sizes fit in `budget` bytes (always at least one). Cancel-safe: envelopes
     /// are taken only in the same poll that returns them.
-    pub(crate) async fn next_batch(&self, budget: usize) -> Vec<peer::Message> {
+    pub(crate) async fn next_batch(&self, budget: usize) -> Vec<peer::Envelope> {
         loop {
             let notified = self.ready.notified();
             tokio::pin!(notified);
@@ -85,34 +87,34 @@ impl OutboundQueue {
         }
     }
 
-    fn take(items: &mut VecDeque<Queued>, budget: usize) -> Vec<peer::Message> {
+    fn take(items: &mut VecDeque<Queued>, budget: usize) -> Vec<peer::Envelope> {
         let mut out = Vec::new();
         let mut used = 0usize;
         while let Some(front) = items.front() {
-            // Each message in a batch costs its length-delimited size.
+            // Each envelope in a batch costs its length-delimited size.
             let framed = front.cost + 1 + prost::encoding::encoded_len_varint(front.cost as u64);
             if !out.is_empty() && used + framed > budget {
                 break;
             }
             used += framed;
             if let Some(q) = items.pop_front() {
-                out.push(q.message);
+                out.push(q.envelope);
             }
         }
         out
     }
 
-    /// Messages waiting now.
+    /// Envelopes waiting now.
     pub(crate) fn len(&self) -> usize {
         self.lock().len()
     }
 
-    /// The most messages ever waiting at once.
+    /// The most envelopes ever waiting at once.
     pub(crate) fn high_water(&self) -> usize {
         self.high_water.load(Ordering::Relaxed)
     }
 
-    /// Messages dropped because the queue was full.
+    /// Envelopes dropped because the queue was full.
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
@@ -122,10 +124,19 @@ impl OutboundQueue {
 mod tests {
     use super::*;
 
-    fn m(term: u64) -> peer::Message {
-        peer::Message {
-            term,
-            ..peer::Message::default()
+    fn m(term: u64) -> peer::Envelope {
+        peer::Envelope {
+            kind: Some(peer::envelope::Kind::District(peer::Message {
+                term,
+                ..peer::Message::default()
+            })),
+        }
+    }
+
+    fn term(e: &peer::Envelope) -> u64 {
+        match &e.kind {
+            Some(peer::envelope::Kind::District(m)) => m.term,
+            other => panic!("not a district envelope: {other:?}"),
         }
     }
 
@@ -135,7 +146,7 @@ mod tests {
         let dropped: Vec<bool> = (1..=5).map(|t| q.push(m(t), 10)).collect();
         assert_eq!(dropped, [false, false, false, true, true]);
         assert_eq!((q.len(), q.high_water(), q.dropped()), (3, 3, 2));
-        let terms: Vec<u64> = q.next_batch(1000).await.iter().map(|m| m.term).collect();
+        let terms: Vec<u64> = q.next_batch(1000).await.iter().map(term).collect();
         assert_eq!(terms, [3, 4, 5]);
     }
 
@@ -145,7 +156,7 @@ mod tests {
         for t in 0..4 {
             q.push(m(t), 100);
         }
-        // 100 bytes + 1 tag + 1 length = 102 per message.
+        // 100 bytes + 1 tag + 1 length = 102 per envelope.
         assert_eq!(q.next_batch(250).await.len(), 2);
         assert_eq!(q.next_batch(10).await.len(), 1);
         assert_eq!(q.next_batch(10_000).await.len(), 1);

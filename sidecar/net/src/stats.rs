@@ -5,21 +5,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// A snapshot of one peer link's counters (all since the transport started).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PeerStats {
-    /// Messages waiting in the outbound queue now.
+    /// Envelopes waiting in the outbound queue now.
     pub queued: usize,
-    /// The most messages the outbound queue ever held (never above its capacity).
+    /// The most envelopes the outbound queue ever held (never above its capacity).
     pub queue_high_water: usize,
-    /// Messages dropped because the queue was full (the oldest is dropped).
+    /// Envelopes dropped because the queue was full (the oldest is dropped).
     pub dropped_overflow: u64,
-    /// Messages refused by `send` for exceeding `max_message_bytes`.
+    /// Envelopes refused by `send` for exceeding `max_message_bytes`.
     pub dropped_oversize: u64,
-    /// Messages written to a stream.
+    /// Envelopes written to a stream.
     pub sent_messages: u64,
     /// Frames written to a stream.
     pub sent_frames: u64,
-    /// Messages received and delivered to the engine channel.
+    /// Envelopes received and delivered to the engine channel.
     pub received_messages: u64,
-    /// Inbound messages that failed conversion and were dropped.
+    /// Inbound envelopes dropped for failing conversion or exceeding `max_message_bytes`.
     pub malformed: u64,
     /// Streams established (handshake completed) with this peer.
     pub connects: u64,

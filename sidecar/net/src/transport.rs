@@ -1,4 +1,4 @@
-//! The transport: starts the listener and the dialers, queues outbound messages, and
+//! The transport: starts the listener and the dialers, queues outbound envelopes, and
 //! hands inbound ones to the engine task.
 
 use std::collections::BTreeMap;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use parliament_engine::NodeId;
-use parliament_engine::engine::Message;
+use parliament_engine::westminster::Envelope;
 use parliament_proto::peer;
 use parliament_proto::peer::peer_server::PeerServer;
 use prost::Message as _;
@@ -22,6 +22,7 @@ use crate::config::TransportConfig;
 use crate::dialer;
 use crate::error::{Error, Result};
 use crate::inbound::Inbound;
+use crate::kind;
 use crate::link::PeerLink;
 use crate::roster::Roster;
 use crate::service::PeerService;
@@ -34,10 +35,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 /// A member's peer transport: one long-lived stream per peer pair, batched frames,
 /// bounded per-peer queues, reconnects with backoff. See `docs/transport.md`.
 ///
-/// The member with the lower id of each pair dials; the stream then carries messages
-/// both ways. [`Transport::send`] never waits: it queues (dropping the oldest message
-/// when the peer's queue is full). Inbound messages arrive on the receiver returned by
-/// [`Transport::start`], which the single task owning the engine drains.
+/// The member with the lower id of each pair dials; the stream then carries envelopes
+/// (district, Commons and session messages) both ways. [`Transport::send`] never waits:
+/// it queues (dropping the oldest envelope when the peer's queue is full). Inbound
+/// envelopes arrive on the receiver returned by [`Transport::start`], which the single
+/// task owning the engine (the Westminster `Member`) drains.
 ///
 /// Dropping the transport stops it (tasks are aborted); [`Transport::shutdown`] stops
 /// it gracefully and releases the listening port before returning.
@@ -158,27 +160,30 @@ impl Transport {
         ))
     }
 
-    /// Queues `message` for `peer`. Never waits: when the peer's queue is full the
-    /// oldest queued message is dropped and counted in [`PeerStats::dropped_overflow`].
+    /// Queues `envelope` for `peer` (one of `MemberReady::messages`). Never waits: when
+    /// the peer's queue is full the oldest queued envelope is dropped and counted in
+    /// [`PeerStats::dropped_overflow`].
     ///
     /// # Errors
     /// [`Error::UnknownPeer`] when `peer` is not another roster member;
-    /// [`Error::MessageTooLarge`] when the message encodes to more than
+    /// [`Error::MessageTooLarge`] when the envelope encodes to more than
     /// `max_message_bytes` (it is dropped and counted in [`PeerStats::dropped_oversize`]).
-    pub fn send(&self, peer: NodeId, message: &Message) -> Result<()> {
+    pub fn send(&self, peer: NodeId, envelope: &Envelope) -> Result<()> {
         let link = self
             .shared
             .links
             .get(&peer)
             .ok_or(Error::UnknownPeer { peer })?;
-        let wire = peer::Message::from(message);
+        let wire = peer::Envelope::from(envelope);
         let size = wire.encoded_len();
         let limit = self.shared.config.max_message_bytes;
         if size > limit {
             Counters::add(&link.counters.dropped_oversize, 1);
+            let (envelope, kind) = kind::of(envelope);
             return Err(Error::MessageTooLarge {
                 peer,
-                kind: message.body.kind(),
+                envelope,
+                kind,
                 size,
                 limit,
             });

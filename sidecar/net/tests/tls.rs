@@ -14,7 +14,7 @@ fn with_tls(mut c: TransportConfig, tls: TlsConfig) -> TransportConfig {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn members_with_certificates_from_the_ca_exchange_messages() {
+async fn members_with_certificates_from_the_ca_exchange_envelopes_of_every_kind() {
     init_tracing();
     let ca = ThrowawayCa::new(CLUSTER).expect("ca");
     let (la, lb) = (listener().await, listener().await);
@@ -55,18 +55,18 @@ async fn members_with_certificates_from_the_ca_exchange_messages() {
     )
     .await
     .expect("b");
-    for seq in 0..10 {
-        a.send(NodeId(2), &msg(1, 2, seq)).expect("send");
-        b.send(NodeId(1), &msg(2, 1, seq)).expect("send");
+    for seq in 0..KINDS {
+        a.send(NodeId(2), &envelope(1, 2, seq)).expect("send");
+        b.send(NodeId(1), &envelope(2, 1, seq)).expect("send");
     }
-    for seq in 0..10 {
+    for seq in 0..KINDS {
         assert_eq!(
-            recv(&mut b_rx, "a's message over TLS").await.message,
-            msg(1, 2, seq)
+            recv(&mut b_rx, "a's envelope over TLS").await.envelope,
+            envelope(1, 2, seq)
         );
         assert_eq!(
-            recv(&mut a_rx, "b's message over TLS").await.message,
-            msg(2, 1, seq)
+            recv(&mut a_rx, "b's envelope over TLS").await.envelope,
+            envelope(2, 1, seq)
         );
     }
     a.shutdown().await;
@@ -96,7 +96,7 @@ async fn a_certificate_for_another_identity_or_from_another_ca_is_refused() {
     let (imp, _rx) = Transport::start(impostor, roster.clone(), l1)
         .await
         .expect("impostor");
-    imp.send(NodeId(2), &msg(1, 2, 0)).expect("queued");
+    imp.send(NodeId(2), &envelope(1, 2, 0)).expect("queued");
     eventually("the impostor's refused handshakes", || {
         imp.stats(NodeId(2)).expect("link").connect_failures >= 2
     })

@@ -1,37 +1,69 @@
-//! The peer transport over real tonic on 127.0.0.1: exchange, reconnects, back-pressure,
-//! size limits and the roster handshake.
+//! The peer transport over real tonic on 127.0.0.1: exchange of every envelope kind,
+//! reconnects, back-pressure, size limits, malformed input and the roster handshake.
 
 mod support;
 
 use parliament_engine::NodeId;
+use parliament_engine::westminster::{Envelope, Refused, SessionMessage};
 use parliament_net::{Error, Transport};
-use parliament_proto::peer::{Batch, Frame, frame};
+use parliament_proto::peer::{self, Frame, frame};
 use support::*;
 use tonic::Code;
 use tracing::info;
 
+/// The kind of a test envelope, through every nested enum. Exhaustive: a new variant of
+/// `Envelope`, `SessionMessage` or `Refused` breaks compilation here until it is listed
+/// (and then fails the test below until `support::envelope` sends it).
+fn kind(e: &Envelope) -> &'static str {
+    match e {
+        Envelope::District(_) => "district",
+        Envelope::Commons {
+            forwarded: false, ..
+        } => "commons",
+        Envelope::Commons {
+            forwarded: true, ..
+        } => "commons forwarded",
+        Envelope::Session(SessionMessage::Submit { .. }) => "submit",
+        Envelope::Session(SessionMessage::Batch { .. }) => "batch",
+        Envelope::Session(SessionMessage::Refused { reason, .. }) => match reason {
+            Refused::NotLeader { .. } => "refused not leader",
+            Refused::Busy { .. } => "refused busy",
+            Refused::WrongDistrict { .. } => "refused wrong district",
+            Refused::Invalid(_) => "refused invalid",
+            Refused::Engine(_) => "refused by the engine",
+        },
+    }
+}
+
+#[test]
+fn the_test_envelopes_take_every_kind_in_turn() {
+    let kinds: std::collections::BTreeSet<_> =
+        (0..KINDS).map(|seq| kind(&envelope(1, 2, seq))).collect();
+    assert_eq!(kinds.len() as u64, KINDS, "{kinds:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_peers_exchange_batches_both_ways_in_order() {
+async fn two_peers_exchange_batches_of_every_kind_both_ways_in_order() {
     init_tracing();
     let (_roster, mut nodes) = cluster(2).await;
     let (b, mut b_rx) = nodes.pop().expect("b");
     let (a, mut a_rx) = nodes.pop().expect("a");
 
-    info!("--- queue 200 messages each way before any stream is up");
+    info!("--- queue 200 envelopes each way, every kind in turn, before any stream is up");
     for seq in 0..200 {
-        a.send(NodeId(2), &msg(1, 2, seq)).expect("a sends");
-        b.send(NodeId(1), &msg(2, 1, seq)).expect("b sends");
+        a.send(NodeId(2), &envelope(1, 2, seq)).expect("a sends");
+        b.send(NodeId(1), &envelope(2, 1, seq)).expect("b sends");
     }
-    info!("--- each side receives all of them, in order, from the right peer");
+    info!("--- each side receives all of them, in order, intact, from the right peer");
     for seq in 0..200 {
-        let got = recv(&mut b_rx, &format!("message {seq} at b")).await;
-        assert_eq!((got.peer, got.message), (NodeId(1), msg(1, 2, seq)));
-        let got = recv(&mut a_rx, &format!("message {seq} at a")).await;
-        assert_eq!((got.peer, got.message), (NodeId(2), msg(2, 1, seq)));
+        let got = recv(&mut b_rx, &format!("envelope {seq} at b")).await;
+        assert_eq!((got.peer, got.envelope), (NodeId(1), envelope(1, 2, seq)));
+        let got = recv(&mut a_rx, &format!("envelope {seq} at a")).await;
+        assert_eq!((got.peer, got.envelope), (NodeId(2), envelope(2, 1, seq)));
     }
     info!("--- they travelled in batches, on one stream");
     // Counters move just after the hand-off to HTTP/2, so wait for them to settle.
-    eventually("a to count 200 sent messages", || {
+    eventually("a to count 200 sent envelopes", || {
         a.stats(NodeId(2)).expect("a's link to b").sent_messages == 200
     })
     .await;
@@ -43,7 +75,7 @@ async fn two_peers_exchange_batches_both_ways_in_order() {
     assert_eq!(stats.connects, 1, "{stats:?}");
     assert_eq!(b.stats(NodeId(1)).expect("b's link").connects, 1);
     // The counter moves just after the delivery the test already saw.
-    eventually("b to count 200 received messages", || {
+    eventually("b to count 200 received envelopes", || {
         b.stats(NodeId(1)).expect("b's link").received_messages == 200
     })
     .await;
@@ -60,7 +92,7 @@ async fn three_peers_exchange_all_to_all() {
         for to in 1..=3u64 {
             if to != from {
                 for seq in 0..50 {
-                    t.send(NodeId(to), &msg(from, to, seq)).expect("send");
+                    t.send(NodeId(to), &envelope(from, to, seq)).expect("send");
                 }
             }
         }
@@ -69,9 +101,13 @@ async fn three_peers_exchange_all_to_all() {
         let me = i as u64 + 1;
         let mut next = std::collections::BTreeMap::<u64, u64>::new();
         for _ in 0..100 {
-            let got = recv(rx, &format!("messages at member {me}")).await;
+            let got = recv(rx, &format!("envelopes at member {me}")).await;
             let seq = next.entry(got.peer.get()).or_default();
-            assert_eq!(got.message, msg(got.peer.get(), me, *seq), "per-peer order");
+            assert_eq!(
+                got.envelope,
+                envelope(got.peer.get(), me, *seq),
+                "per-peer order"
+            );
             *seq += 1;
         }
         assert_eq!(next.len(), 2, "both other peers were heard: {next:?}");
@@ -81,7 +117,7 @@ async fn three_peers_exchange_all_to_all() {
     }
 }
 
-/// Sends numbered messages until one arrives: messages sent into a dead stream before
+/// Sends numbered envelopes until one arrives: envelopes sent into a dead stream before
 /// the sender notices are lost, as consensus allows.
 async fn deliver_eventually(
     from: &Transport,
@@ -93,13 +129,21 @@ async fn deliver_eventually(
     within(what, async {
         let mut seq = 1000;
         loop {
-            from.send(NodeId(to_id), &msg(from_id, to_id, seq))
+            from.send(NodeId(to_id), &envelope(from_id, to_id, seq))
                 .expect("send");
             seq += 1;
             if let Ok(Some(got)) =
                 tokio::time::timeout(std::time::Duration::from_millis(100), rx.recv()).await
             {
                 assert_eq!(got.peer, NodeId(from_id));
+                let sent = (1000..seq)
+                    .map(|s| envelope(from_id, to_id, s))
+                    .collect::<Vec<_>>();
+                assert!(
+                    sent.contains(&got.envelope),
+                    "{:?} was never sent",
+                    got.envelope
+                );
                 return;
             }
         }
@@ -169,7 +213,7 @@ async fn a_flood_stays_within_the_queue_bound_and_drops_the_oldest() {
         .await
         .expect("peer");
 
-    info!("--- flood b, which does not read, with {FLOOD} 1 KiB messages");
+    info!("--- flood b, which does not read, with {FLOOD} 1 KiB appends");
     for seq in 0..FLOOD {
         a.send(NodeId(2), &big(1, 2, seq, 1024))
             .expect("send never waits");
@@ -191,11 +235,11 @@ async fn a_flood_stays_within_the_queue_bound_and_drops_the_oldest() {
         "{stats:?}"
     );
 
-    info!("--- b drains; the newest message survived the drops");
-    within("the last flood message at b", async {
+    info!("--- b drains; the newest envelope survived the drops");
+    within("the last flood envelope at b", async {
         loop {
-            let got = recv(&mut b_rx, "flood messages at b").await;
-            if got.message == big(1, 2, FLOOD - 1, 1024) {
+            let got = recv(&mut b_rx, "flood envelopes at b").await;
+            if got.envelope == big(1, 2, FLOOD - 1, 1024) {
                 break;
             }
         }
@@ -226,16 +270,7 @@ async fn oversize_messages_are_refused_at_send_and_oversize_frames_reset_the_str
         .expect("b");
 
     info!("--- a raw peer posing as member 1 sends a frame over b's limit");
-    let huge = Frame {
-        kind: Some(frame::Kind::Batch(Batch {
-            messages: vec![parliament_proto::peer::Message::from(&big(
-                1,
-                2,
-                0,
-                100 * 1024,
-            ))],
-        })),
-    };
+    let huge = batch(vec![peer::Envelope::from(&big(1, 2, 0, 100 * 1024))]);
     let (response, _keep) = raw_stream(b.local_addr(), vec![hello(1, CLUSTER), huge]).await;
     let mut inbound = response.expect("the hello is accepted");
     let first = within("b's hello", inbound.message()).await.expect("hello");
@@ -252,7 +287,7 @@ async fn oversize_messages_are_refused_at_send_and_oversize_frames_reset_the_str
     assert_eq!(status.code(), Code::OutOfRange, "{status}");
     assert!(status.message().contains("too large"), "{status}");
 
-    info!("--- the real member 1 connects; sends refuse oversize messages, the rest flow");
+    info!("--- the real member 1 connects; sends refuse oversize envelopes, the rest flow");
     let (a, _a_rx) = Transport::start(limits(config(1)), roster, la)
         .await
         .expect("a");
@@ -264,6 +299,7 @@ async fn oversize_messages_are_refused_at_send_and_oversize_frames_reset_the_str
             err,
             Error::MessageTooLarge {
                 peer: NodeId(2),
+                envelope: "district",
                 kind: "append",
                 limit: 16384,
                 ..
@@ -272,20 +308,45 @@ async fn oversize_messages_are_refused_at_send_and_oversize_frames_reset_the_str
         "{err}"
     );
     assert!(
+        err.to_string()
+            .contains("district append message to n2 is "),
+        "{err}"
+    );
+    assert!(
         err.to_string().contains("over the 16384-byte limit"),
         "{err}"
     );
-    assert_eq!(a.stats(NodeId(2)).expect("link").dropped_oversize, 1);
-    // Many messages near the limit: batches must split to stay under the frame limit.
+    let err = a
+        .send(NodeId(2), &big_batch(1, 1, 32 * 1024))
+        .expect_err("a session batch over max_message_bytes");
+    assert!(
+        matches!(
+            err,
+            Error::MessageTooLarge {
+                envelope: "session",
+                kind: "batch",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(a.stats(NodeId(2)).expect("link").dropped_oversize, 2);
+    // Many envelopes near the limit: batches must split to stay under the frame limit.
+    let near = |seq| {
+        if seq % 2 == 0 {
+            big(1, 2, seq, 15 * 1024)
+        } else {
+            big_batch(1, seq, 15 * 1024)
+        }
+    };
     for seq in 0..20 {
-        a.send(NodeId(2), &big(1, 2, seq, 15 * 1024))
-            .expect("under the limit");
+        a.send(NodeId(2), &near(seq)).expect("under the limit");
     }
     for seq in 0..20 {
-        let got = recv(&mut b_rx, &format!("message {seq} at b")).await;
-        assert_eq!(got.message, big(1, 2, seq, 15 * 1024));
+        let got = recv(&mut b_rx, &format!("envelope {seq} at b")).await;
+        assert_eq!(got.envelope, near(seq));
     }
-    eventually("a to count 20 sent messages", || {
+    eventually("a to count 20 sent envelopes", || {
         a.stats(NodeId(2)).expect("link").sent_messages == 20
     })
     .await;
@@ -299,6 +360,76 @@ async fn oversize_messages_are_refused_at_send_and_oversize_frames_reset_the_str
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_envelopes_are_dropped_and_counted_and_the_stream_is_kept() {
+    init_tracing();
+    let l = listener().await;
+    let roster = roster(&[
+        "127.0.0.1:9"
+            .parse()
+            .expect("member 1's address, never dialled by b"),
+        l.local_addr().expect("addr"),
+    ]);
+    let mut c = config(2);
+    c.max_frame_bytes = 64 * 1024;
+    c.max_message_bytes = 16 * 1024;
+    let (b, mut b_rx) = Transport::start(c, roster, l).await.expect("b");
+
+    info!("--- a raw peer posing as member 1 mixes malformed envelopes with good ones");
+    let good = |seq| peer::Envelope::from(&envelope(1, 2, seq));
+    let no_kind = peer::Envelope { kind: None };
+    let no_group = {
+        let mut e = peer::Envelope::from(&envelope(1, 2, 4));
+        let Some(peer::envelope::Kind::Session(peer::SessionMessage {
+            kind: Some(peer::session_message::Kind::Batch(batch)),
+        })) = &mut e.kind
+        else {
+            panic!("envelope 4 is a session batch: {e:?}");
+        };
+        batch.district = u64::MAX;
+        e
+    };
+    let too_many = peer::Envelope::from(&Envelope::Session(SessionMessage::Batch {
+        district: parliament_engine::westminster::DistrictId(1),
+        entries: vec![
+            parliament_engine::westminster::SessionEntry {
+                ticket: ticket(1, 0),
+                command: bytes::Bytes::new(),
+            };
+            parliament_proto::MAX_SESSION_BATCH_ENTRIES + 1
+        ],
+    }));
+    let oversize = peer::Envelope::from(&big(1, 2, 0, 20 * 1024));
+    let frames = vec![
+        hello(1, CLUSTER),
+        batch(vec![
+            good(0),
+            no_kind,
+            good(1),
+            no_group,
+            too_many,
+            oversize,
+            good(2),
+        ]),
+        batch(vec![good(3)]),
+    ];
+    let (response, _keep) = raw_stream(b.local_addr(), frames).await;
+    let _inbound = response.expect("the hello is accepted");
+
+    info!("--- the good envelopes arrive in order, the second frame too: the stream is kept");
+    for seq in 0..4 {
+        let got = recv(&mut b_rx, &format!("good envelope {seq} at b")).await;
+        assert_eq!((got.peer, got.envelope), (NodeId(1), envelope(1, 2, seq)));
+    }
+    let stats = b.stats(NodeId(1)).expect("b's link to 1");
+    assert_eq!(stats.malformed, 4, "{stats:?}");
+    assert!(
+        b_rx.try_recv().is_err(),
+        "nothing malformed reaches the engine"
+    );
+    b.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_peers_and_strangers_are_refused_at_the_handshake() {
     init_tracing();
     let (_roster, mut nodes) = cluster(2).await;
@@ -307,32 +438,32 @@ async fn unknown_peers_and_strangers_are_refused_at_the_handshake() {
         (
             "unknown member",
             hello(99, CLUSTER),
+            Code::PermissionDenied,
             "member n99 is not in the roster",
         ),
         (
             "other cluster",
             hello(1, "holyrood"),
+            Code::PermissionDenied,
             "cluster \"holyrood\"",
         ),
-        ("own id", hello(2, CLUSTER), "own id"),
+        (
+            "own id",
+            hello(2, CLUSTER),
+            Code::PermissionDenied,
+            "own id",
+        ),
         (
             "batch before hello",
-            Frame {
-                kind: Some(frame::Kind::Batch(Batch::default())),
-            },
+            batch(vec![]),
+            Code::InvalidArgument,
             "must be a hello",
         ),
     ];
-    for (name, first, reason) in cases {
+    for (name, first, code, reason) in cases {
         let (response, _keep) = raw_stream(b.local_addr(), vec![first]).await;
         let status = response.expect_err(name);
-        assert!(
-            matches!(
-                status.code(),
-                Code::PermissionDenied | Code::InvalidArgument
-            ),
-            "{name}: {status}"
-        );
+        assert_eq!(status.code(), code, "{name}: {status}");
         assert!(status.message().contains(reason), "{name}: {status}");
     }
 

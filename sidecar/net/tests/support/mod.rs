@@ -1,5 +1,6 @@
-//! Helpers for the transport tests: clusters on 127.0.0.1 with ephemeral ports, waits
-//! with deadlines that fail loudly, and a raw peer client for protocol abuse.
+//! Helpers for the transport tests: clusters on 127.0.0.1 with ephemeral ports, numbered
+//! envelopes of every kind, waits with deadlines that fail loudly, and a raw peer client
+//! for protocol abuse.
 
 #![allow(dead_code)] // each test binary uses a different subset
 
@@ -8,7 +9,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
-use parliament_engine::engine::{Entry, Message, MessageBody, Payload};
+use parliament_engine::engine::{Entry, Message, MessageBody, Payload, Rejected};
+use parliament_engine::westminster::{
+    DistrictId, Envelope, Refused, SessionEntry, SessionMessage, Ticket,
+};
 use parliament_engine::{GroupId, LogIndex, NodeId, Term};
 use parliament_net::{Inbound, Member, Roster, Transport, TransportConfig};
 use parliament_proto::PEER_PROTOCOL_VERSION;
@@ -86,10 +90,13 @@ pub async fn cluster(n: usize) -> (Roster, Vec<(Transport, mpsc::Receiver<Inboun
     (roster, nodes)
 }
 
-/// A message from `from` to `to` numbered `seq` (carried as its term).
-pub fn msg(from: u64, to: u64, seq: u64) -> Message {
+/// How many kinds [`envelope`] takes in turn.
+pub const KINDS: u64 = 10;
+
+/// An engine message of `group` from `from` to `to` numbered `seq` (carried as its term).
+pub fn msg(group: u64, from: u64, to: u64, seq: u64) -> Message {
     Message {
-        group: GroupId(7),
+        group: GroupId(group),
         from: NodeId(from),
         to: NodeId(to),
         term: Term(seq),
@@ -97,9 +104,73 @@ pub fn msg(from: u64, to: u64, seq: u64) -> Message {
     }
 }
 
-/// An append carrying `payload` bytes.
-pub fn big(from: u64, to: u64, seq: u64, payload: usize) -> Message {
-    Message {
+/// The ticket of write `seq` accepted at `origin`.
+pub fn ticket(origin: u64, seq: u64) -> Ticket {
+    Ticket {
+        origin: NodeId(origin),
+        epoch: 1_000,
+        seq,
+    }
+}
+
+/// Envelope number `seq` from member `from` to member `to`. Successive numbers take
+/// every kind in turn (see [`KINDS`]): a district message, a Commons message sent and
+/// one forwarded, and the session messages — a submit, a batch, and a refusal of each
+/// reason — and each carries `seq`, so a receiver checks order and content with `==`.
+pub fn envelope(from: u64, to: u64, seq: u64) -> Envelope {
+    let refused = |reason| {
+        Envelope::Session(SessionMessage::Refused {
+            ticket: ticket(to, seq),
+            reason,
+        })
+    };
+    match seq % KINDS {
+        0 => Envelope::District(msg(7, from, to, seq)),
+        1 => Envelope::Commons {
+            incarnation: Term(seq),
+            forwarded: false,
+            message: msg(0, from, to, seq),
+        },
+        2 => Envelope::Commons {
+            incarnation: Term(seq),
+            forwarded: true,
+            message: msg(0, from, to, seq),
+        },
+        3 => Envelope::Session(SessionMessage::Submit {
+            ticket: ticket(from, seq),
+            command: Bytes::from(seq.to_be_bytes().to_vec()),
+        }),
+        4 => Envelope::Session(SessionMessage::Batch {
+            district: DistrictId(from),
+            entries: (0..3)
+                .map(|i| SessionEntry {
+                    ticket: ticket(from, seq * 3 + i),
+                    command: Bytes::from(vec![i as u8; 5]),
+                })
+                .collect(),
+        }),
+        5 => refused(Refused::NotLeader {
+            group: GroupId(0),
+            leader: Some(NodeId(from)),
+        }),
+        6 => refused(Refused::Busy {
+            district: DistrictId(from),
+            queued: seq as usize,
+            max: 1_024,
+        }),
+        7 => refused(Refused::WrongDistrict {
+            scope: format!("district/{seq}"),
+        }),
+        8 => refused(Refused::Invalid(format!("write {seq} is invalid"))),
+        _ => refused(Refused::Engine(Rejected::TooManyUncommitted {
+            limit: seq as usize,
+        })),
+    }
+}
+
+/// A district append numbered `seq` carrying `payload` bytes.
+pub fn big(from: u64, to: u64, seq: u64, payload: usize) -> Envelope {
+    Envelope::District(Message {
         body: MessageBody::Append {
             prev_index: LogIndex(0),
             prev_term: Term(0),
@@ -111,8 +182,19 @@ pub fn big(from: u64, to: u64, seq: u64, payload: usize) -> Message {
             commit: LogIndex(0),
             round: seq,
         },
-        ..msg(from, to, seq)
-    }
+        ..msg(7, from, to, seq)
+    })
+}
+
+/// A session batch numbered `seq` whose one write carries `payload` bytes.
+pub fn big_batch(from: u64, seq: u64, payload: usize) -> Envelope {
+    Envelope::Session(SessionMessage::Batch {
+        district: DistrictId(from),
+        entries: vec![SessionEntry {
+            ticket: ticket(from, seq),
+            command: Bytes::from(vec![0xCD; payload]),
+        }],
+    })
 }
 
 /// Awaits `fut` or fails the test saying what it waited for.
@@ -146,6 +228,15 @@ pub fn hello(member: u64, cluster: &str) -> Frame {
             member,
             cluster: cluster.to_owned(),
             protocol_version: PEER_PROTOCOL_VERSION,
+        })),
+    }
+}
+
+/// A frame of `envelopes`, as a peer's writer sends it.
+pub fn batch(envelopes: Vec<parliament_proto::peer::Envelope>) -> Frame {
+    Frame {
+        kind: Some(frame::Kind::Batch(parliament_proto::peer::Batch {
+            envelopes,
         })),
     }
 }
