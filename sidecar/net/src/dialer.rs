@@ -106,7 +106,8 @@ async fn dial(shared: &Arc<Shared>, link: &Arc<PeerLink>, established: &mut bool
         .ok_or_else(|| Error::Refused(format!("{peer} closed the stream before its hello")))?;
     let hello = handshake::hello_of(first).map_err(Error::Refused)?;
     // rustls already checked the listener's certificate against its roster identity.
-    let answered = handshake::check(config, &shared.roster, &hello).map_err(Error::Refused)?;
+    let answered =
+        handshake::check(config, &shared.roster, &hello).map_err(|r| Error::Refused(r.reason))?;
     if answered != peer {
         return Err(Error::Refused(format!(
             "dialled {peer} at {} but {answered} answered; the roster address is wrong",

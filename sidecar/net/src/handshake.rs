@@ -3,12 +3,14 @@
 //! A peer is accepted when it speaks our protocol version, belongs to our cluster, names
 //! a roster member other than us, and (with mTLS) presents a certificate valid for that
 //! member's roster identity. Anything else is refused with the reason, which goes back
-//! to the peer as the gRPC status message.
+//! to the peer as the gRPC status message: FAILED_PRECONDITION for another protocol
+//! version, PERMISSION_DENIED for everything else (as `peer.proto` documents).
 
 use parliament_engine::NodeId;
 use parliament_proto::PEER_PROTOCOL_VERSION;
 use parliament_proto::peer::{Frame, Hello, frame};
 use rustls::pki_types::CertificateDer;
+use tonic::{Code, Status};
 
 use crate::config::TransportConfig;
 use crate::roster::Roster;
@@ -36,33 +38,60 @@ pub(crate) fn hello_of(frame: Frame) -> Result<Hello, String> {
     }
 }
 
-/// Checks a peer's hello; returns the member it claims to be, or the reason to refuse.
+/// Why a hello was refused, and the gRPC code the refusal carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) code: Code,
+    pub(crate) reason: String,
+}
+
+impl Refusal {
+    /// The peer may not speak to us: unknown member, other cluster, wrong certificate.
+    pub(crate) fn denied(reason: String) -> Refusal {
+        Refusal {
+            code: Code::PermissionDenied,
+            reason,
+        }
+    }
+
+    /// The status that ends the peer's call.
+    pub(crate) fn status(&self) -> Status {
+        Status::new(self.code, self.reason.clone())
+    }
+}
+
+/// Checks a peer's hello; returns the member it claims to be, or why it is refused.
 pub(crate) fn check(
     config: &TransportConfig,
     roster: &Roster,
     hello: &Hello,
-) -> Result<NodeId, String> {
+) -> Result<NodeId, Refusal> {
     if hello.protocol_version != PEER_PROTOCOL_VERSION {
-        return Err(format!(
-            "peer protocol version {} is not supported (this member speaks {PEER_PROTOCOL_VERSION}); run the same release on both",
-            hello.protocol_version
-        ));
+        return Err(Refusal {
+            code: Code::FailedPrecondition,
+            reason: format!(
+                "peer protocol version {} is not supported (this member speaks {PEER_PROTOCOL_VERSION}); run the same release on both",
+                hello.protocol_version
+            ),
+        });
     }
     if hello.cluster != config.cluster {
-        return Err(format!(
+        return Err(Refusal::denied(format!(
             "peer belongs to cluster {:?}, this member to {:?}",
             hello.cluster, config.cluster
-        ));
+        )));
     }
     let member = NodeId(hello.member);
     if member == config.member {
-        return Err(format!("peer claims this member's own id {member}"));
+        return Err(Refusal::denied(format!(
+            "peer claims this member's own id {member}"
+        )));
     }
     if !roster.contains(member) {
-        return Err(format!(
+        return Err(Refusal::denied(format!(
             "member {member} is not in the roster of cluster {:?}; add it to the roster first",
             config.cluster
-        ));
+        )));
     }
     Ok(member)
 }
@@ -119,38 +148,49 @@ mod tests {
     }
 
     #[test]
-    fn hellos_are_accepted_or_refused_with_a_reason() {
+    fn hellos_are_accepted_or_refused_with_a_reason_and_code() {
         let (config, roster) = setup();
         let v = PEER_PROTOCOL_VERSION;
+        let denied = Code::PermissionDenied;
+        let version = Code::FailedPrecondition;
         let cases = [
             ("a roster peer", h(2, "westminster", v), Ok(NodeId(2))),
             (
                 "unknown member",
                 h(9, "westminster", v),
-                Err("member n9 is not in the roster"),
+                Err((denied, "member n9 is not in the roster")),
             ),
             (
                 "other cluster",
                 h(2, "holyrood", v),
-                Err("cluster \"holyrood\""),
+                Err((denied, "cluster \"holyrood\"")),
             ),
-            ("own id", h(1, "westminster", v), Err("own id")),
+            ("own id", h(1, "westminster", v), Err((denied, "own id"))),
             (
                 "unset protocol",
                 h(2, "westminster", 0),
-                Err("version 0 is not supported"),
+                Err((version, "version 0 is not supported")),
             ),
             (
                 "version 1, bare engine messages",
                 h(2, "westminster", 1),
-                Err("version 1 is not supported (this member speaks 2)"),
+                Err((version, "version 1 is not supported (this member speaks 2)")),
+            ),
+            (
+                "a later version",
+                h(2, "westminster", v + 1),
+                Err((version, "is not supported")),
             ),
         ];
         for (name, hello, want) in cases {
             let got = check(&config, &roster, &hello);
             match (got, want) {
                 (Ok(m), Ok(w)) => assert_eq!(m, w, "{name}"),
-                (Err(reason), Err(w)) => assert!(reason.contains(w), "{name}: {reason}"),
+                (Err(refusal), Err((code, w))) => {
+                    assert_eq!(refusal.code, code, "{name}: {refusal:?}");
+                    assert!(refusal.reason.contains(w), "{name}: {refusal:?}");
+                    assert_eq!(refusal.status().code(), code, "{name}");
+                }
                 (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
             }
         }

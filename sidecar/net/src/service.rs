@@ -11,7 +11,7 @@ use tracing::{info, warn};
 
 use crate::connection;
 use crate::error::Error;
-use crate::handshake;
+use crate::handshake::{self, Refusal};
 use crate::shared::Shared;
 
 /// Accepts peer streams: reads the hello, refuses unknown peers, then runs the stream.
@@ -48,14 +48,15 @@ impl Peer for PeerService {
         let hello = handshake::hello_of(first).map_err(Status::invalid_argument)?;
         let checked = handshake::check(&shared.config, &shared.roster, &hello).and_then(|peer| {
             let certs = certs.as_deref().map(Vec::as_slice);
-            handshake::check_certificate(&shared.config, &shared.roster, peer, certs)?;
+            handshake::check_certificate(&shared.config, &shared.roster, peer, certs)
+                .map_err(Refusal::denied)?;
             Ok(peer)
         });
         let peer = match checked {
             Ok(peer) => peer,
-            Err(reason) => {
-                warn!(?remote, claimed = hello.member, %reason, "refused a peer");
-                return Err(Status::permission_denied(reason));
+            Err(refusal) => {
+                warn!(?remote, claimed = hello.member, reason = %refusal.reason, "refused a peer");
+                return Err(refusal.status());
             }
         };
         let Some(link) = shared.links.get(&peer).cloned() else {

@@ -454,6 +454,12 @@ async fn unknown_peers_and_strangers_are_refused_at_the_handshake() {
             "own id",
         ),
         (
+            "an old peer speaking version 1 (bare engine messages)",
+            hello_version(1, CLUSTER, 1),
+            Code::FailedPrecondition,
+            "peer protocol version 1 is not supported (this member speaks 2)",
+        ),
+        (
             "batch before hello",
             batch(vec![]),
             Code::InvalidArgument,

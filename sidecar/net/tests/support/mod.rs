@@ -223,11 +223,15 @@ pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 pub fn hello(member: u64, cluster: &str) -> Frame {
+    hello_version(member, cluster, PEER_PROTOCOL_VERSION)
+}
+
+pub fn hello_version(member: u64, cluster: &str, protocol_version: u32) -> Frame {
     Frame {
         kind: Some(frame::Kind::Hello(Hello {
             member,
             cluster: cluster.to_owned(),
-            protocol_version: PEER_PROTOCOL_VERSION,
+            protocol_version,
         })),
     }
 }
