@@ -85,6 +85,10 @@ struct Args {
     /// Parliament mode: only boot and convene.
     #[arg(long)]
     converge_only: bool,
+    /// Parliament mode: term limit of representatives and the Prime Minister, in virtual
+    /// ms (0: off; else at least 6000, the Commons election timeout).
+    #[arg(long, default_value_t = 8_000)]
+    term_limit_ms: u64,
 }
 
 fn parse_faults(s: &str) -> Result<FaultSet, String> {
@@ -151,6 +155,7 @@ fn main() -> ExitCode {
             members: args.members.clone(),
             scale: args.scale,
             converge_only: args.converge_only,
+            term_limit_ms: args.term_limit_ms,
         };
         let shared = parliament::Shared {
             seed: args.seed,

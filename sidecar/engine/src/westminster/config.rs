@@ -77,6 +77,28 @@ impl Default for SessionConfig {
     }
 }
 
+/// How long a leader may lead before it hands over on purpose
+/// (docs/protocol.md#112-term-limits). `None` switches a level's limit off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TermLimits {
+    /// A representative's longest tenure as district leader, before its district's
+    /// stagger is added (the CRD's `termLimits.representativeSeconds`).
+    pub representative: Option<Duration>,
+    /// The Prime Minister's longest tenure as Commons leader, before its district's
+    /// stagger is added.
+    pub prime_minister: Option<Duration>,
+}
+
+impl Default for TermLimits {
+    /// An hour at both levels: routine hand-overs, rare enough to cost nothing.
+    fn default() -> TermLimits {
+        TermLimits {
+            representative: Some(Duration::from_secs(3600)),
+            prime_minister: Some(Duration::from_secs(3600)),
+        }
+    }
+}
+
 /// Everything a member needs to start.
 #[derive(Clone, Debug)]
 pub struct MemberConfig {
@@ -98,6 +120,8 @@ pub struct MemberConfig {
     /// How often the district leader publishes the district's reputation table (default
     /// 10 s; keep it below `reputation.contact_gap` so seniority carries across leaders).
     pub publish_interval: Duration,
+    /// Term limits of both levels.
+    pub term_limits: TermLimits,
 }
 
 impl MemberConfig {
@@ -113,6 +137,7 @@ impl MemberConfig {
             sessions: SessionConfig::default(),
             reputation: reputation::Config::default(),
             publish_interval: Duration::from_secs(10),
+            term_limits: TermLimits::default(),
         }
     }
 }

@@ -6,16 +6,18 @@
 //! hosts the seat; a new host resumes the seat as a restarted replica.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
 
 use crate::engine::{
-    Config, ConfigError, Entry, HardState, Message, Payload, Persisted, ReadId, ReadLevel,
-    ReadOutcome, Ready, Rejected, Replica, Role, RoleChange, Status,
+    Config, ConfigError, Entry, HardState, Message, MessageBody, Payload, Persisted, ReadId,
+    ReadLevel, ReadOutcome, Ready, Rejected, Replica, Role, RoleChange, Status,
 };
 use crate::state::{self, Command, Key, Read, Response, Scope, StateMachine};
 use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
 use crate::westminster::reputation::{self, Observer, ReputationTable, Score};
 use crate::westminster::reputation_duty::{ReputationDuty, standing};
 use crate::westminster::session::Sessions;
+use crate::westminster::term_limit::{Poll, TermLimit, stagger};
 use crate::westminster::ticket_log::TicketLog;
 use crate::westminster::{
     COMMONS, CommonsDecree, DistrictCommand, DistrictId, Envelope, MemberConfig, SeatPersist,
@@ -72,6 +74,28 @@ pub enum Event {
         ticket: Ticket,
         /// Why.
         reason: Refused,
+    },
+    /// A term-limit hand-over began (docs/protocol.md#112-term-limits): this member,
+    /// leader of `group` in `term`, asked `to` to take over — a member of its district
+    /// for the district group, a seat for the [`COMMONS`].
+    HandOver {
+        /// The district group, or the Commons.
+        group: GroupId,
+        /// The term this member leads in.
+        term: Term,
+        /// The target: a member, or a seat.
+        to: NodeId,
+    },
+    /// A term-limit hand-over did not complete within an election timeout and was
+    /// abandoned: this member still leads `group` in `term` (no leaderless gap), and its
+    /// next attempt picks the next candidate.
+    HandOverAbandoned {
+        /// The district group, or the Commons.
+        group: GroupId,
+        /// The term this member still leads in.
+        term: Term,
+        /// The target that did not take over.
+        to: NodeId,
     },
     /// A read may now be served from [`Member::get`].
     ReadReady {
@@ -205,6 +229,16 @@ pub struct Member {
     standings: BTreeMap<DistrictId, Score>,
     /// The candidacy rank last given to the district replica.
     district_rank: Option<(u32, u32)>,
+    /// Term limits of the district and of the Commons (while Prime Minister).
+    district_limit: TermLimit,
+    commons_limit: TermLimit,
+    /// While the hosted seat leads the Commons: the match index each seat reported, in
+    /// the seat's term.
+    commons_matched: (Term, BTreeMap<NodeId, LogIndex>),
+    /// The term a `TimeoutNow` from the leader asked this member (district) or its seat
+    /// (Commons) to campaign in: winning it succeeds a hand-over.
+    district_successor: Option<Term>,
+    commons_successor: Option<Term>,
     out: MemberReady,
 }
 
@@ -223,6 +257,19 @@ pub enum MemberError {
     /// The reputation configuration is invalid.
     #[error(transparent)]
     Reputation(#[from] reputation::ConfigError),
+    /// A term limit shorter than its level's election timeout: the leader would hand
+    /// over before a hand-over can complete.
+    #[error(
+        "the {level} term limit is {limit:?}, shorter than its election timeout {min:?}; raise it or switch it off"
+    )]
+    TermLimitTooShort {
+        /// `representative` or `prime minister`.
+        level: &'static str,
+        /// The limit configured.
+        limit: Duration,
+        /// The level's maximum election timeout.
+        min: Duration,
+    },
 }
 
 impl Member {
@@ -258,6 +305,23 @@ impl Member {
         let global_kv =
             StateMachine::new(state::Config::for_scopes([Scope::Global, Scope::Critical]))?;
         let duty = ReputationDuty::new(config.id, config.reputation.clone(), now)?;
+        let limits = config.term_limits;
+        for (level, limit, min) in [
+            (
+                "representative",
+                limits.representative,
+                config.district.election_timeout_max,
+            ),
+            (
+                "prime minister",
+                limits.prime_minister,
+                config.commons.election_timeout_max,
+            ),
+        ] {
+            if let Some(limit) = limit.filter(|l| *l < min) {
+                return Err(MemberError::TermLimitTooShort { level, limit, min });
+            }
+        }
         Ok(Member {
             district,
             replica,
@@ -278,6 +342,11 @@ impl Member {
             duty,
             standings: BTreeMap::new(),
             district_rank: None,
+            district_limit: TermLimit::default(),
+            commons_limit: TermLimit::default(),
+            commons_matched: (Term(0), BTreeMap::new()),
+            district_successor: None,
+            commons_successor: None,
             out: MemberReady::default(),
             config,
         })
@@ -392,6 +461,42 @@ impl Member {
         self.seat.as_ref().and_then(|s| s.rank)
     }
 
+    /// When this member, as representative, must hand its district over (its clock):
+    /// tenure start + `term_limits.representative` + its district's stagger. `None` when
+    /// not leading or without a limit.
+    #[must_use]
+    pub fn representative_deadline(&self) -> Option<Time> {
+        let limit = self.config.term_limits.representative?;
+        let (position, of) = self.district_position();
+        self.district_limit
+            .deadline(limit, stagger(limit, position, of))
+    }
+
+    /// When this member, as Prime Minister, must hand the Commons over (its clock).
+    /// `None` when not Prime Minister or without a limit. (A Prime Minister whose
+    /// representative deadline comes first hands the Commons over then.)
+    #[must_use]
+    pub fn prime_minister_deadline(&self) -> Option<Time> {
+        let limit = self.config.term_limits.prime_minister?;
+        let (position, of) = self.district_position();
+        self.commons_limit
+            .deadline(limit, stagger(limit, position, of))
+    }
+
+    /// The term-limit hand-over under way, if any: the group and the target (a member,
+    /// or a seat for the Commons).
+    #[must_use]
+    pub fn handing_over(&self) -> Option<(GroupId, NodeId)> {
+        self.commons_limit
+            .handing_over()
+            .map(|to| (COMMONS, to))
+            .or_else(|| {
+                self.district_limit
+                    .handing_over()
+                    .map(|to| (self.district.group(), to))
+            })
+    }
+
     /// Reads `key` from what this member has applied (a stale read unless a
     /// [`Event::ReadReady`] confirmed it).
     ///
@@ -427,6 +532,7 @@ impl Member {
         self.duty
             .expire(self.now, self.config.district.election_timeout_min);
         self.maybe_publish();
+        self.enforce_term_limits();
         self.refresh_seat();
         if self.sessions.due(self.now) {
             self.run_session();
@@ -445,6 +551,9 @@ impl Member {
         }
         let result = match envelope {
             Envelope::District(m) => {
+                if m.body == MessageBody::TimeoutNow {
+                    self.district_successor = Some(Term(m.term.0 + 1));
+                }
                 if m.from == from {
                     self.duty
                         .received(&m, self.replica.log().last_index(), self.now);
@@ -492,6 +601,24 @@ impl Member {
             return Err(Rejected::Misaddressed(message.to));
         }
         if let Some(seat) = self.seat.as_mut() {
+            let st = seat.replica.status();
+            if st.role == Role::Leader
+                && message.term == st.term
+                && let MessageBody::AppendResponse {
+                    success: true,
+                    index,
+                    ..
+                } = message.body
+            {
+                if self.commons_matched.0 != st.term {
+                    self.commons_matched = (st.term, BTreeMap::new());
+                }
+                let seen = self.commons_matched.1.entry(message.from).or_default();
+                *seen = (*seen).max(index);
+            }
+            if message.body == MessageBody::TimeoutNow {
+                self.commons_successor = Some(Term(message.term.0 + 1));
+            }
             return seat.replica.step(self.now, message);
         }
         // Not hosting: pass it to the representative once.
@@ -1120,6 +1247,203 @@ impl Member {
         if rank != seat.rank {
             seat.rank = rank;
             seat.replica.set_candidacy_rank(rank);
+        }
+    }
+
+    /// This district's place among the roster's districts, for staggering.
+    fn district_position(&self) -> (u32, u32) {
+        let mut of = 0u32;
+        let mut position = 0u32;
+        for (d, _) in self.config.roster.districts() {
+            if d == self.district {
+                position = of;
+            }
+            of += 1;
+        }
+        (position, of)
+    }
+
+    /// Term limits (docs/protocol.md#112-term-limits): a leader past its deadline hands
+    /// over to the best up-to-date candidate; a hand-over not complete within an
+    /// election timeout is abandoned and the next candidate tried. A Prime Minister hands
+    /// the Commons over before its district, so that the district's hand-over never
+    /// leaves the Commons without a leader.
+    fn enforce_term_limits(&mut self) {
+        let now = self.now;
+        let limits = self.config.term_limits;
+        let (position, of) = self.district_position();
+        let ds = self.replica.status();
+        let seat = self.seat.as_ref().map(|s| s.replica.status());
+        let seat_term = seat.filter(|s| s.role == Role::Leader).map(|s| s.term);
+        let district_term = (ds.role == Role::Leader).then_some(ds.term);
+        let successor = district_term.is_some() && district_term == self.district_successor;
+        self.district_limit.observe(district_term, now, successor);
+        let successor = seat_term.is_some() && seat_term == self.commons_successor;
+        self.commons_limit.observe(seat_term, now, successor);
+        let past = |limit: Option<Duration>, l: &TermLimit| {
+            limit
+                .and_then(|limit| l.deadline(limit, stagger(limit, position, of)))
+                .is_some_and(|d| now >= d)
+        };
+        let district_due = past(limits.representative, &self.district_limit);
+        // With a single seat there is nobody to hand the Commons to: the district's
+        // hand-over moves the seat, and its new host wins the Commons alone.
+        let other_seats = self.config.roster.seats().count() > 1;
+        if let Some(term) = seat_term.filter(|_| other_seats) {
+            let due = district_due || past(limits.prime_minister, &self.commons_limit);
+            match self.commons_limit.poll(now, due) {
+                Poll::Idle => return,
+                Poll::Abandoned(to) => {
+                    self.out.events.push(Event::HandOverAbandoned {
+                        group: COMMONS,
+                        term,
+                        to,
+                    });
+                    return;
+                }
+                Poll::Due => {
+                    // No seat up to date to take the Commons: a due district hand-over
+                    // goes ahead rather than wait for one.
+                    if self.hand_over_commons(term) || !district_due {
+                        return;
+                    }
+                }
+            }
+        }
+        if ds.role != Role::Leader {
+            return;
+        }
+        let group = self.district.group();
+        match self.district_limit.poll(now, district_due) {
+            Poll::Idle => {}
+            Poll::Abandoned(to) => self.out.events.push(Event::HandOverAbandoned {
+                group,
+                term: ds.term,
+                to,
+            }),
+            Poll::Due => self.hand_over_district(&ds),
+        }
+    }
+
+    /// Hands the district to the best-ranked follower whose match equals the last index
+    /// (else one holding every committed entry: the engine catches it up before its
+    /// `TimeoutNow`, docs/protocol.md §5.8), passing over targets already tried.
+    fn hand_over_district(&mut self, ds: &Status) {
+        let me = self.config.id;
+        let others: Vec<NodeId> = self
+            .config
+            .roster
+            .district(self.district)
+            .map(|d| {
+                d.members
+                    .iter()
+                    .copied()
+                    .filter(|p| *p != me && !self.district_limit.tried().contains(p))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let matched = |p: &NodeId| self.duty.matched(*p);
+        let exact: Vec<NodeId> = others
+            .iter()
+            .copied()
+            .filter(|p| matched(p) == Some(ds.last_index))
+            .collect();
+        let candidates = if exact.is_empty() {
+            others
+                .iter()
+                .copied()
+                .filter(|p| matched(p).is_some_and(|m| m >= ds.commit))
+                .collect()
+        } else {
+            exact
+        };
+        let target = match self.duty.table() {
+            Some(t) => t.best_handover_target(candidates),
+            None => candidates.first().copied(),
+        };
+        let timeout = self.config.district.election_timeout_max;
+        let Some(to) = target else {
+            self.district_limit.exhausted(self.now, timeout);
+            return;
+        };
+        match self.replica.transfer_leadership(self.now, to) {
+            Ok(()) => {
+                tracing::info!(member = %me, district = %self.district, %to, term = %ds.term, "term limit: handing the district over");
+                self.district_limit.start(to, self.now, timeout);
+                self.out.events.push(Event::HandOver {
+                    group: self.district.group(),
+                    term: ds.term,
+                    to,
+                });
+            }
+            Err(err) => {
+                tracing::debug!(error = %err, "term limit: the district refused the hand-over")
+            }
+        }
+    }
+
+    /// Hands the Commons to the best-standing seat whose match equals the seat's last
+    /// index (else one holding every committed Commons entry). False when no seat could
+    /// be asked.
+    fn hand_over_commons(&mut self, term: Term) -> bool {
+        let Some(seat) = self.seat.as_mut() else {
+            return false;
+        };
+        let st = seat.replica.status();
+        let mine = self.district.seat();
+        let empty = BTreeMap::new();
+        let matched = if self.commons_matched.0 == st.term {
+            &self.commons_matched.1
+        } else {
+            &empty
+        };
+        let others: Vec<NodeId> = self
+            .config
+            .roster
+            .seats()
+            .filter(|s| *s != mine && !self.commons_limit.tried().contains(s))
+            .collect();
+        let exact: Vec<NodeId> = others
+            .iter()
+            .copied()
+            .filter(|s| matched.get(s) == Some(&st.last_index))
+            .collect();
+        let candidates: Vec<NodeId> = if exact.is_empty() {
+            others
+                .iter()
+                .copied()
+                .filter(|s| matched.get(s).is_some_and(|m| *m >= st.commit))
+                .collect()
+        } else {
+            exact
+        };
+        let standings = &self.standings;
+        let target = candidates.into_iter().min_by_key(|s| {
+            (
+                std::cmp::Reverse(standings.get(&DistrictId::of_seat(*s)).copied()),
+                *s,
+            )
+        });
+        let timeout = self.config.commons.election_timeout_max;
+        let Some(to) = target else {
+            self.commons_limit.exhausted(self.now, timeout);
+            return false;
+        };
+        match seat.replica.transfer_leadership(self.now, to) {
+            Ok(()) => {
+                tracing::info!(member = %self.config.id, %to, %term, "term limit: handing the Commons over");
+                self.commons_limit.start(to, self.now, timeout);
+                self.out.events.push(Event::HandOver {
+                    group: COMMONS,
+                    term,
+                    to,
+                });
+                true
+            }
+            Err(err) => {
+                tracing::debug!(error = %err, "term limit: the seat refused the hand-over");
+                false
+            }
         }
     }
 

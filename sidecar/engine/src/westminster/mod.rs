@@ -14,11 +14,12 @@ mod roster;
 mod seat_record;
 mod session;
 mod session_message;
+mod term_limit;
 mod ticket;
 mod ticket_log;
 
 pub use commons_decree::CommonsDecree;
-pub use config::{MemberConfig, SessionConfig, Timings};
+pub use config::{MemberConfig, SessionConfig, TermLimits, Timings};
 pub use decode_error::DecodeError;
 pub use district_command::{DistrictCommand, SeatPersist};
 pub use envelope::Envelope;

@@ -51,7 +51,6 @@ impl ReputationDuty {
     }
 
     /// The match index `peer` last reported to this leader.
-    #[allow(dead_code)] // read by term limits (the next step of issue 3)
     pub(crate) fn matched(&self, peer: NodeId) -> Option<LogIndex> {
         self.matched.get(&peer).copied()
     }

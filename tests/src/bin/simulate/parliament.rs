@@ -8,7 +8,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use parliament_engine::Time;
-use parliament_tests::sim::parliament::{ParliamentOptions, ParliamentReport, run_parliament};
+use parliament_tests::sim::parliament::{
+    HandOverCounts, ParliamentOptions, ParliamentReport, run_parliament,
+};
 use parliament_tests::sim::{FaultSet, Violation};
 
 /// The parliament mode's own options, beside the shared ones.
@@ -21,6 +23,8 @@ pub struct Mode {
     pub scale: bool,
     /// `--converge-only`.
     pub converge_only: bool,
+    /// `--term-limit-ms`.
+    pub term_limit_ms: u64,
 }
 
 /// Parses `--members 3` or `--members 3,5,3`.
@@ -128,6 +132,7 @@ pub fn main(mode: &Mode, shared: &Shared) -> ExitCode {
         keys: shared.keys,
         tick_ms: shared.tick_ms,
         converge_only: mode.converge_only || mode.scale,
+        term_limit_ms: mode.term_limit_ms,
     };
     if let Err(e) = base.validate() {
         eprintln!("simulate: {e}");
@@ -230,6 +235,8 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     let (mut judged, mut worst, mut fair_bound) = (0u64, Duration::ZERO, Duration::ZERO);
     let (mut sessions, mut largest_session) = (0u64, 0u64);
     let mut tables = 0u64;
+    let (mut district_ho, mut commons_ho) = (HandOverCounts::default(), HandOverCounts::default());
+    let mut overlapping = 0u64;
     for o in outcomes {
         if let Some(r) = &o.report {
             if let Some(t) = r.convene_after_start {
@@ -264,6 +271,9 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
             sessions += r.sessions.0;
             largest_session = largest_session.max(r.sessions.1);
             tables += r.tables;
+            district_ho.add(&r.hand_overs.district);
+            commons_ho.add(&r.hand_overs.commons);
+            overlapping += r.hand_overs.overlapping;
             if single {
                 println!(
                     "seed {}: {} districts ({} members), faults {}, {} chaos steps; {} events over {} virtual ms; {} crashes; trace-hash: {:016x}",
@@ -320,6 +330,18 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
         fair_bound.as_millis()
     );
     println!("reputation: {tables} district tables published and applied");
+    let ho = |c: &HandOverCounts| {
+        format!(
+            "{} begun, {} completed, {} superseded, {} abandoned",
+            c.started, c.completed, c.superseded, c.abandoned
+        )
+    };
+    println!(
+        "term limits ({} ms): district hand-overs {}; Commons hand-overs {}; {overlapping} begun while another was under way",
+        base.term_limit_ms,
+        ho(&district_ho),
+        ho(&commons_ho)
+    );
     if commits > 0 {
         println!(
             "messages per global commit (all traffic / Commons entries committed): {:.1}",

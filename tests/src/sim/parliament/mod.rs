@@ -5,11 +5,13 @@
 //! and the seat invariants checked after every step (docs/simulation.md, "Parliaments").
 
 mod event;
+mod hand_overs;
 mod options;
 mod report;
 mod run;
 
 pub use event::ParliamentEvent;
+pub use hand_overs::{HandOverCounts, HandOvers};
 pub use options::ParliamentOptions;
 pub use report::ParliamentReport;
 pub use run::{ParliamentRun, run_parliament};

@@ -27,6 +27,8 @@ pub struct ParliamentOptions {
     /// Only boot and convene (a Prime Minister and every representative), then stop: the
     /// scale run.
     pub converge_only: bool,
+    /// Term limit of representatives and the Prime Minister, in virtual ms (0: off).
+    pub term_limit_ms: u64,
 }
 
 impl Default for ParliamentOptions {
@@ -40,6 +42,7 @@ impl Default for ParliamentOptions {
             keys: 2,
             tick_ms: 10,
             converge_only: false,
+            term_limit_ms: 8_000,
         }
     }
 }
@@ -87,6 +90,13 @@ impl ParliamentOptions {
                 want: "between 1 and 50 (a fraction of the heartbeat interval)",
             });
         }
+        if self.term_limit_ms != 0 && self.term_limit_ms < 6_000 {
+            return Err(Error::Option {
+                option: "--term-limit-ms",
+                value: self.term_limit_ms.to_string(),
+                want: "0 (off) or at least 6000 (the Commons election timeout)",
+            });
+        }
         if self.keys == 0 {
             return Err(Error::Option {
                 option: "--keys",
@@ -113,6 +123,7 @@ impl ParliamentOptions {
             ("clients", u64::from(self.clients), u64::from(d.clients)),
             ("keys", u64::from(self.keys), u64::from(d.keys)),
             ("tick-ms", self.tick_ms, d.tick_ms),
+            ("term-limit-ms", self.term_limit_ms, d.term_limit_ms),
         ] {
             if value != default {
                 let _ = write!(cmd, " --{flag} {value}");

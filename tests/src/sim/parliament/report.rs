@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::sim::parliament::ParliamentOptions;
+use crate::sim::parliament::{HandOvers, ParliamentOptions};
 use crate::sim::{NetStats, Violation};
 
 /// The outcome of one parliament seed.
@@ -53,6 +53,8 @@ pub struct ParliamentReport {
     pub sessions: (u64, u64),
     /// Distinct reputation tables the districts published and members applied.
     pub tables: u64,
+    /// Term-limit hand-overs.
+    pub hand_overs: HandOvers,
 }
 
 impl ParliamentReport {

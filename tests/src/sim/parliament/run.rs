@@ -10,7 +10,7 @@ use parliament_engine::state::{Command, DistrictName, Key, Scope, Write};
 use parliament_engine::westminster::reputation::ReputationTable;
 use parliament_engine::westminster::{
     COMMONS, DistrictId, DistrictRoster, Event, MemberConfig, Refused, Roster, SessionConfig,
-    Ticket,
+    TermLimits, Ticket,
 };
 use parliament_engine::{GroupId, LogIndex, NodeId, Term, Time};
 
@@ -22,11 +22,11 @@ use crate::sim::invariants::{
     RepresentativeSafety, SeatInvariant, SeatObservation, SeatSafety, SessionFairness,
     StateMachineSafety, Violation,
 };
-use crate::sim::parliament::{ParliamentEvent, ParliamentOptions, ParliamentReport};
+use crate::sim::parliament::{HandOvers, ParliamentEvent, ParliamentOptions, ParliamentReport};
 use crate::sim::trace::payload_digest;
 use crate::sim::{
-    ClientHistory, Clock, Conditions, Fault, MemberNode, Partition, Request, Response, Stamp, Step,
-    TraceHash, World,
+    ClientHistory, Clock, Conditions, Fault, FaultSet, MemberNode, Partition, Request, Response,
+    Stamp, Step, TraceHash, World,
 };
 
 /// Virtual time allowed from boot or heal to a Prime Minister and every representative:
@@ -109,6 +109,7 @@ pub struct ParliamentRun {
     commons_commit: LogIndex,
     /// Reputation tables seen applied: (district, the index it was computed at).
     tables: BTreeSet<(DistrictId, LogIndex)>,
+    hand_overs: HandOvers,
     report: ParliamentReport,
 }
 
@@ -207,7 +208,13 @@ impl ParliamentRun {
         let nodes: Vec<(NodeId, MemberNode)> = roster
             .members()
             .map(|id| {
-                let config = MemberConfig::new(id, roster.clone(), opts.seed ^ id.0);
+                let mut config = MemberConfig::new(id, roster.clone(), opts.seed ^ id.0);
+                let limit =
+                    (opts.term_limit_ms > 0).then(|| Duration::from_millis(opts.term_limit_ms));
+                config.term_limits = TermLimits {
+                    representative: limit,
+                    prime_minister: limit,
+                };
                 (id, MemberNode::new(config))
             })
             .collect();
@@ -253,6 +260,7 @@ impl ParliamentRun {
             touched: BTreeSet::new(),
             commons_commit: LogIndex(0),
             tables: BTreeSet::new(),
+            hand_overs: HandOvers::default(),
             report: ParliamentReport {
                 options: opts.clone(),
                 convene_bound: CONVENE_BOUND,
@@ -328,6 +336,13 @@ impl ParliamentRun {
             }
         }
         self.check_reputation();
+        if self.opts.faults == FaultSet::none() && self.opts.term_limit_ms > 0 {
+            // A calm run lasting three limits must have rotated leaders at both levels.
+            let long = self.world.now().0 > 3 * self.opts.term_limit_ms;
+            if let Some(why) = self.hand_overs.missing().filter(|_| long) {
+                self.push("term-limits", None, why);
+            }
+        }
         self.final_reads();
         self.check_histories();
     }
@@ -1020,8 +1035,22 @@ impl ParliamentRun {
 
     fn member_event(&mut self, id: NodeId, district: DistrictId, at: Time, e: Event) {
         match e {
+            Event::HandOver { group, term, to } => {
+                self.hand_overs.started(group, term, to, district);
+            }
+            Event::HandOverAbandoned { group, to, .. } => {
+                self.hand_overs.abandoned(group, to);
+            }
             Event::Role { group, change } => {
                 self.disturbed = at;
+                if change.role == Role::Leader {
+                    let leader = if group == COMMONS {
+                        district.seat()
+                    } else {
+                        id
+                    };
+                    self.hand_overs.leader(group, change.term, leader);
+                }
                 if group == COMMONS {
                     if change.role == Role::Leader {
                         self.observe_seat(&SeatObservation::PrimeMinister {
@@ -1261,6 +1290,7 @@ impl ParliamentRun {
         r.crashes = self.world.crashes();
         r.commons_commit = self.commons_commit.0;
         r.tables = self.tables.len() as u64;
+        r.hand_overs = std::mem::take(&mut self.hand_overs);
         let (judged, worst) = self.fairness.figures();
         r.fairness = (judged, worst, self.fairness.bound());
         for h in &self.histories {

@@ -78,3 +78,28 @@ fn a_calm_parliament_proposes_every_global_write_within_two_sessions() {
     assert!(worst <= bound, "{worst:?} > {bound:?}");
     assert!(report.sessions.0 > 0, "the Prime Minister held no session");
 }
+
+#[test]
+fn term_limits_rotate_both_levels_under_load_without_overlap() {
+    let opts = ParliamentOptions {
+        faults: FaultSet::none(),
+        steps: 30_000,
+        term_limit_ms: 6_000,
+        ..small(5)
+    };
+    let report = run_parliament(&opts).expect("valid options");
+    assert!(
+        report.passed(),
+        "{:?}\nreplay: {}",
+        report.violations,
+        opts.replay_command()
+    );
+    let h = &report.hand_overs;
+    tracing::info!(?h, "hand-overs");
+    assert!(h.district.completed >= 3, "{h:?}");
+    assert!(h.commons.completed >= 1, "{h:?}");
+    assert_eq!(h.district.completed, h.district.started, "{h:?}");
+    assert_eq!(h.commons.completed, h.commons.started, "{h:?}");
+    assert_eq!(h.overlapping, 0, "{h:?}");
+    assert!(report.ops.0 > 100, "under load: {:?}", report.ops);
+}

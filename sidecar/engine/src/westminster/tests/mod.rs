@@ -5,3 +5,4 @@ mod parliament;
 mod reputation;
 mod seats;
 mod sessions;
+mod term_limits;
