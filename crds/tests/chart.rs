@@ -318,13 +318,21 @@ const OPERATOR_CALLS: &[(&str, &str, &[&str])] = &[
     ("events.k8s.io", "events", &["create", "patch"]),
 ];
 
-/// The calls the sidecar is to make (DESIGN.md §3 "kube": roster watch, status and
-/// pod-label publishing; its code is issue #5 work in progress).
+/// The calls the sidecar makes, read from its code (sidecar/kube/, parliament-sidecar-kube).
+/// A new API call there needs a row here and a rule in templates/sidecar-rbac.yaml.
 const SIDECAR_CALLS: &[(&str, &str, &[&str])] = &[
+    // get: the fenced status write reads the Parliament first, in
+    // sidecar/kube/src/publisher/status_writer.rs `StatusWriter::write`.
     ("parliament.dev", "parliaments", &["get"]),
+    // patch: server-side apply of the district entry and the Prime Minister's fields in
+    // status_writer.rs `StatusWriter::step`.
     ("parliament.dev", "parliaments/status", &["patch"]),
+    // get (start and resync), patch (server-side apply of the role labels): its own pod, in
+    // sidecar/kube/src/publisher/role_publisher.rs `sync_labels`.
     ("", "pods", &["get", "patch"]),
-    ("", "configmaps", &["get", "watch"]),
+    // list, watch: kube-runtime's watcher of the roster ConfigMap in
+    // sidecar/kube/src/roster_watch.rs `RosterWatch::run`.
+    ("", "configmaps", &["list", "watch"]),
 ];
 
 #[test]
