@@ -64,6 +64,16 @@ pub struct RosterMember {
     /// pod.service.namespace.svc). Peers prefer it to the IP.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<String>,
+    /// Where this member's peer service listens (`host:port`) when that is not
+    /// `<dns or ip>:<peerPort>`: `parliament up` runs every member on 127.0.0.1, each
+    /// with its own ports. The operator leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer_address: Option<String>,
+    /// Where this member's client API listens (`host:port`), so that a member can tell a
+    /// client where the leader is. Absent in Kubernetes, where each pod's API is on its
+    /// own localhost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_address: Option<String>,
 }
 
 impl Roster {
@@ -109,6 +119,8 @@ mod tests {
             district: district.to_owned(),
             ip: Some(format!("10.0.0.{id}")),
             dns: None,
+            peer_address: None,
+            api_address: None,
         }
     }
 

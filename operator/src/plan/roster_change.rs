@@ -92,6 +92,8 @@ impl RosterChange {
                     district: district.name.clone(),
                     ip: pod.ip.clone(),
                     dns: pod.dns.clone(),
+                    peer_address: None,
+                    api_address: None,
                 });
             }
             roster_districts.push(RosterDistrict {
