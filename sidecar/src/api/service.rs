@@ -74,6 +74,17 @@ fn meta(m: KeyMeta) -> pb::KeyMeta {
     }
 }
 
+/// Runs the store's own admission checks (sizes) before the command takes a log entry,
+/// with the limits every member's store uses, so that an oversize value is refused
+/// naming its field.
+fn admit(write: Write) -> Result<Command, ClientError> {
+    let command = Command::Write(write);
+    parliament_engine::state::Config::for_scopes([command.scope().clone()])
+        .admit(&command)
+        .map_err(|r| rejected(&r))?;
+    Ok(command)
+}
+
 fn guarded(write: Write, options: Option<&pb::WriteOptions>) -> Result<Write, ClientError> {
     let Some(o) = options else {
         return Ok(write);
@@ -173,7 +184,7 @@ pub async fn put(node: &NodeHandle, req: pb::PutRequest) -> Result<pb::PutRespon
         Write::put(scope, key, req.value)
     };
     let write = guarded(write, req.options.as_ref())?;
-    let r = node.write(Command::Write(write)).await?;
+    let r = node.write(admit(write)?).await?;
     match &r.outcome {
         Outcome::Written { meta: m } => Ok(pb::PutResponse {
             result: Some(result(&r)),
@@ -201,7 +212,7 @@ pub async fn delete(
     let scope = scope(req.scope.as_ref())?;
     let key = key(&req.key)?;
     let write = guarded(Write::delete(scope, key), req.options.as_ref())?;
-    let r = node.write(Command::Write(write)).await?;
+    let r = node.write(admit(write)?).await?;
     match &r.outcome {
         Outcome::Deleted { existed } => Ok(pb::DeleteResponse {
             result: Some(result(&r)),
@@ -234,7 +245,7 @@ pub async fn cas(node: &NodeHandle, req: pb::CasRequest) -> Result<pb::CasRespon
     };
     let write = Write::compare_and_swap(scope, key, Revision(req.expect_revision), value);
     let write = guarded(write, req.options.as_ref())?;
-    let r = node.write(Command::Write(write)).await?;
+    let r = node.write(admit(write)?).await?;
     match &r.outcome {
         Outcome::Written { meta: m } => Ok(pb::CasResponse {
             result: Some(result(&r)),

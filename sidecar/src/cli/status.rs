@@ -169,6 +169,25 @@ pub fn render(statuses: &[MemberStatus]) -> String {
     out
 }
 
+/// The member holding `kind` in `district` (in any district for the Prime Minister),
+/// with the highest term among those that claim it: `(member id, term)`.
+#[must_use]
+pub fn holder(
+    statuses: &[MemberStatus],
+    kind: pb::RoleKind,
+    district: Option<&str>,
+) -> Option<(u64, u64)> {
+    statuses
+        .iter()
+        .filter(|s| district.is_none_or(|d| s.district == d))
+        .filter_map(|s| {
+            let r = s.roles.as_ref().ok()?;
+            let g = grant_of(r, kind)?;
+            Some((r.member_id, g.token.as_ref().map_or(0, |t| t.term)))
+        })
+        .max_by_key(|(_, term)| *term)
+}
+
 /// Whether the parliament has convened: a Prime Minister and every district represented.
 #[must_use]
 pub fn convened(statuses: &[MemberStatus]) -> bool {

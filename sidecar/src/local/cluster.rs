@@ -118,6 +118,12 @@ impl LocalCluster {
         self.members.iter().find(|m| m.id == id)
     }
 
+    /// The process id of member `id`, while it runs.
+    #[must_use]
+    pub fn pid(&self, id: u64) -> Option<u32> {
+        self.children.get(&id).and_then(Child::id)
+    }
+
     /// Whether member `id` runs.
     #[must_use]
     pub fn is_running(&self, id: u64) -> bool {
