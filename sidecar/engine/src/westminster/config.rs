@@ -99,6 +99,29 @@ impl Default for TermLimits {
     }
 }
 
+/// The House of Lords (docs/protocol.md#113-the-house-of-lords).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LordsConfig {
+    /// How many Lords sit (at most one per district; default 3).
+    pub count: usize,
+    /// A Lord not heard in the Commons log for this long is replaced (default 60 s).
+    pub timeout: Duration,
+    /// How often a Lord shows it is present, and how long it waits before voting again
+    /// on a decree whose vote did not reach the log (default 10 s; keep it well below
+    /// `timeout`).
+    pub presence_interval: Duration,
+}
+
+impl Default for LordsConfig {
+    fn default() -> LordsConfig {
+        LordsConfig {
+            count: 3,
+            timeout: Duration::from_secs(60),
+            presence_interval: Duration::from_secs(10),
+        }
+    }
+}
+
 /// Everything a member needs to start.
 #[derive(Clone, Debug)]
 pub struct MemberConfig {
@@ -122,6 +145,8 @@ pub struct MemberConfig {
     pub publish_interval: Duration,
     /// Term limits of both levels.
     pub term_limits: TermLimits,
+    /// The House of Lords.
+    pub lords: LordsConfig,
 }
 
 impl MemberConfig {
@@ -138,6 +163,7 @@ impl MemberConfig {
             reputation: reputation::Config::default(),
             publish_interval: Duration::from_secs(10),
             term_limits: TermLimits::default(),
+            lords: LordsConfig::default(),
         }
     }
 }

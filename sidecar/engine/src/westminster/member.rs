@@ -14,14 +14,16 @@ use crate::engine::{
 };
 use crate::state::{self, Command, Key, Read, Response, Scope, StateMachine};
 use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
+use crate::westminster::lords::{Decided, choose};
 use crate::westminster::reputation::{self, Observer, ReputationTable, Score};
 use crate::westminster::reputation_duty::{ReputationDuty, standing};
 use crate::westminster::session::Sessions;
 use crate::westminster::term_limit::{Poll, TermLimit, stagger};
 use crate::westminster::ticket_log::TicketLog;
 use crate::westminster::{
-    COMMONS, CommonsDecree, DistrictCommand, DistrictId, Envelope, MemberConfig, SeatPersist,
-    SeatRecord, SessionEntry, SessionMessage, SessionStatus, Ticket,
+    Amendment, COMMONS, CommonsDecree, CriticalDecree, DistrictCommand, DistrictId, Enacted,
+    Envelope, Lords, MemberConfig, SeatPersist, SeatRecord, SessionEntry, SessionMessage,
+    SessionStatus, Ticket,
 };
 
 /// A district's standing is resubmitted to the Commons only when it moved by more than
@@ -96,6 +98,25 @@ pub enum Event {
         term: Term,
         /// The target that did not take over.
         to: NodeId,
+    },
+    /// A critical decree took effect at Commons `index`: a majority of the seated Lords
+    /// voted aye (docs/protocol.md#113-the-house-of-lords). A critical write is also
+    /// answered by [`Event::GlobalApplied`] at the same index.
+    CriticalEnacted {
+        /// The Commons index of its `Pending` entry.
+        decree: LogIndex,
+        /// The index of the vote that made the majority.
+        index: LogIndex,
+    },
+    /// A critical decree was rejected at Commons `index`: a majority can no longer vote
+    /// aye. A critical write's origin also gets [`Event::GlobalRefused`].
+    CriticalRejected {
+        /// The Commons index of its `Pending` entry.
+        decree: LogIndex,
+        /// The index of the vote that decided it.
+        index: LogIndex,
+        /// The nays' reasons.
+        reasons: Vec<String>,
     },
     /// A read may now be served from [`Member::get`].
     ReadReady {
@@ -239,6 +260,17 @@ pub struct Member {
     /// (Commons) to campaign in: winning it succeeds a hand-over.
     district_successor: Option<Term>,
     commons_successor: Option<Term>,
+    /// The Lords as the Commons log decreed them.
+    lords: Lords,
+    /// Every district's nominee for the Lords, as decreed with its standing.
+    nominees: BTreeMap<DistrictId, NodeId>,
+    /// When this member last applied a sign of life of each Lord (its clock).
+    lords_heard: BTreeMap<NodeId, Time>,
+    /// As a Lord: when it last sent its presence, and each pending decree's vote.
+    presence_sent: Option<Time>,
+    votes_sent: BTreeMap<LogIndex, Time>,
+    /// As Prime Minister: when it last proposed a `Lords` decree, and the next review.
+    lords_proposed: Option<Time>,
     out: MemberReady,
 }
 
@@ -347,6 +379,12 @@ impl Member {
             commons_matched: (Term(0), BTreeMap::new()),
             district_successor: None,
             commons_successor: None,
+            lords: Lords::default(),
+            nominees: BTreeMap::new(),
+            lords_heard: BTreeMap::new(),
+            presence_sent: None,
+            votes_sent: BTreeMap::new(),
+            lords_proposed: None,
             out: MemberReady::default(),
             config,
         })
@@ -497,6 +535,31 @@ impl Member {
             })
     }
 
+    /// The House of Lords as this member has applied the Commons log: who sits, what
+    /// waits for their vote, what they decided.
+    #[must_use]
+    pub fn lords(&self) -> &Lords {
+        &self.lords
+    }
+
+    /// Whether this member sits in the Lords.
+    #[must_use]
+    pub fn is_lord(&self) -> bool {
+        self.lords.is_lord(self.config.id)
+    }
+
+    /// Critical decrees decided so far (the last 1,024), oldest first: what passed took
+    /// effect at its `index`.
+    pub fn enacted(&self) -> impl Iterator<Item = &Enacted> {
+        self.lords.decided()
+    }
+
+    /// Every district's nominee for the Lords, as the Commons decreed it.
+    #[must_use]
+    pub fn nominees(&self) -> &BTreeMap<DistrictId, NodeId> {
+        &self.nominees
+    }
+
     /// Reads `key` from what this member has applied (a stale read unless a
     /// [`Event::ReadReady`] confirmed it).
     ///
@@ -533,6 +596,8 @@ impl Member {
             .expire(self.now, self.config.district.election_timeout_min);
         self.maybe_publish();
         self.enforce_term_limits();
+        self.lord_duties();
+        self.review_lords();
         self.refresh_seat();
         if self.sessions.due(self.now) {
             self.run_session();
@@ -637,7 +702,9 @@ impl Member {
     }
 
     /// Accepts a global or critical write from a client, for a session
-    /// (docs/protocol.md#96-sessions). Any member takes it: a representative queues it,
+    /// (docs/protocol.md#96-sessions). A critical write enters the Commons as a pending
+    /// critical decree and takes effect (and is answered) at the Lords' vote that makes
+    /// their majority (docs/protocol.md#113-the-house-of-lords). Any member takes it: a representative queues it,
     /// any other member passes it to its representative. Answered by an
     /// [`Event::GlobalApplied`] with the returned ticket and `mine` set, or an
     /// [`Event::GlobalRefused`]; neither comes if the write was lost with a
@@ -660,9 +727,64 @@ impl Member {
             .admit(command)
             .map_err(|e| Refused::Invalid(e.to_string()))?;
         let ticket = self.new_ticket();
+        let encoded = command.encode();
+        // A critical write waits in the Commons for the Lords (docs/protocol.md §11.3).
+        let command = if command.scope() == &Scope::Critical {
+            CommonsDecree::Pending {
+                decree: CriticalDecree::Write(encoded),
+            }
+            .encode()
+        } else {
+            encoded
+        };
+        let entry = SessionEntry { ticket, command };
+        let status = self.replica.status();
+        let result = if status.role == Role::Leader {
+            self.sessions
+                .enqueue(entry)
+                .map_err(|(_, queued)| self.busy(self.district, queued))
+        } else if let Some(rep) = status.leader {
+            self.out.messages.push((
+                rep,
+                Envelope::Session(SessionMessage::Submit {
+                    ticket,
+                    command: entry.command,
+                }),
+            ));
+            Ok(())
+        } else {
+            Err(Refused::NotLeader {
+                group: self.district.group(),
+                leader: None,
+            })
+        };
+        self.refresh_seat();
+        result.map(|()| ticket)
+    }
+
+    /// Proposes an amendment (a configuration change) as a critical decree: it goes to
+    /// the Commons like a global write and takes effect once a majority of the seated
+    /// Lords voted aye; each Lord votes nay if it breaks the constitution
+    /// ([`Amendment::breaks_constitution`]). Answered by [`Event::CriticalEnacted`] or
+    /// [`Event::CriticalRejected`] at every member; the returned ticket names the
+    /// `Pending` entry's session entry.
+    ///
+    /// # Errors
+    /// [`Refused::NotLeader`] (the district) when no representative is known,
+    /// [`Refused::Busy`] when this representative's queue is full.
+    pub fn propose_amendment(
+        &mut self,
+        now: Time,
+        amendment: Amendment,
+    ) -> Result<Ticket, Refused> {
+        self.now = self.now.max(now);
+        let ticket = self.new_ticket();
         let entry = SessionEntry {
             ticket,
-            command: command.encode(),
+            command: CommonsDecree::Pending {
+                decree: CriticalDecree::Amend(amendment),
+            }
+            .encode(),
         };
         let status = self.replica.status();
         let result = if status.role == Role::Leader {
@@ -849,8 +971,9 @@ impl Member {
     }
 
     /// Proposes a key-value command. District-scope commands go to the district group
-    /// (this member must be its leader); global and critical ones to the Commons (this
-    /// member must be the Prime Minister).
+    /// (this member must be its leader); global ones to the Commons (this member must be
+    /// the Prime Minister). Critical ones are refused: they take effect only once the
+    /// Lords ratify them, so they go through [`Member::submit_global`].
     ///
     /// # Errors
     /// [`Refused`] says where to go instead, or what was wrong with the command.
@@ -880,7 +1003,10 @@ impl Member {
                     term: self.replica.status().term,
                 })
             }
-            Scope::Global | Scope::Critical => {
+            Scope::Critical => Err(Refused::Invalid(
+                "a critical write takes effect only once the Lords ratify it; submit it with submit_global".to_owned(),
+            )),
+            Scope::Global => {
                 self.global_kv
                     .config()
                     .admit(command)
@@ -1089,7 +1215,7 @@ impl Member {
                 return;
             }
             if CommonsDecree::is_decree(bytes) {
-                self.apply_decree(e.index, bytes);
+                self.apply_decree(e, bytes, None);
                 return;
             }
         }
@@ -1123,7 +1249,7 @@ impl Member {
             }
             Ok(s) if CommonsDecree::is_decree(&s.command) => {
                 // A decree a representative submitted through its session queue.
-                self.apply_decree(e.index, &s.command);
+                self.apply_decree(e, &s.command, Some(s.ticket));
                 return;
             }
             Ok(s) => (
@@ -1155,18 +1281,265 @@ impl Member {
 
     /// Applies a Westminster decree from the Commons log: it takes its index in the
     /// global store and changes the parliament's own state, alike on every member.
-    fn apply_decree(&mut self, index: LogIndex, bytes: &[u8]) {
+    fn apply_decree(&mut self, e: &Entry, bytes: &[u8], ticket: Option<Ticket>) {
+        let index = e.index;
+        let origin = ticket.map(|t| t.origin);
+        let decree = match CommonsDecree::decode(bytes) {
+            Ok(d) => d,
+            Err(err) => {
+                tracing::warn!(%index, error = %err, "committed Commons decree is malformed; skipped");
+                self.skip_global(index);
+                return;
+            }
+        };
+        if let CommonsDecree::LordVote {
+            decree,
+            lord,
+            aye,
+            reason,
+        } = decree
+        {
+            // A vote counts only from the Lord itself (the session entry's origin).
+            let decided = if origin == Some(lord) {
+                self.lords_heard.insert(lord, self.now);
+                self.lords.vote(index, decree, lord, aye, reason)
+            } else {
+                Decided::Open
+            };
+            self.decide(e, decree, decided);
+            return;
+        }
         self.skip_global(index);
-        match CommonsDecree::decode(bytes) {
-            Ok(CommonsDecree::Standing { district, score }) => {
+        match decree {
+            CommonsDecree::Standing {
+                district,
+                score,
+                nominee,
+            } => {
                 if self.config.roster.district(district).is_some() {
                     self.standings.insert(district, score);
+                    match nominee {
+                        Some(n) => self.nominees.insert(district, n),
+                        None => self.nominees.remove(&district),
+                    };
                     self.rank_seat();
                 }
             }
-            Err(err) => {
-                tracing::warn!(%index, error = %err, "committed Commons decree is malformed; skipped");
+            CommonsDecree::Lords { lords } => {
+                self.lords.seat(&lords, &self.config.roster);
+                for (lord, _) in self.lords.seated() {
+                    self.lords_heard.entry(*lord).or_insert(self.now);
+                }
+                self.lords_proposed = None;
             }
+            CommonsDecree::Pending { decree } => self.lords.propose(index, decree, ticket),
+            CommonsDecree::LordPresent { lord } => {
+                if origin == Some(lord) {
+                    self.lords_heard.insert(lord, self.now);
+                }
+            }
+            CommonsDecree::LordVote { .. } => {}
+        }
+    }
+
+    /// The outcome of a Lord's vote at `e`: a critical decree that passed takes effect
+    /// here (a write applies to the global store at this index), one rejected is
+    /// refused to its origin; the index is skipped otherwise.
+    fn decide(&mut self, e: &Entry, decree: LogIndex, decided: Decided) {
+        let index = e.index;
+        match decided {
+            Decided::Open => self.skip_global(index),
+            Decided::Passed { content, ticket } => {
+                match content {
+                    CriticalDecree::Write(command) => {
+                        let token = FencingToken {
+                            group: COMMONS,
+                            term: e.term,
+                        };
+                        match self.global_kv.apply(index, Some(token), &command) {
+                            Ok(response) => match ticket {
+                                Some(ticket) => self.out.events.push(Event::GlobalApplied {
+                                    ticket,
+                                    mine: self.is_mine(ticket),
+                                    index,
+                                    term: e.term,
+                                    response,
+                                }),
+                                None => self.out.events.push(Event::Applied {
+                                    group: COMMONS,
+                                    index,
+                                    term: e.term,
+                                    response,
+                                }),
+                            },
+                            Err(err) => {
+                                tracing::error!(%index, error = %err, "global state refused an index")
+                            }
+                        }
+                    }
+                    CriticalDecree::Amend(amendment) => {
+                        self.skip_global(index);
+                        if let Amendment::SetTermLimits {
+                            representative,
+                            prime_minister,
+                        } = amendment
+                        {
+                            self.config.term_limits.representative = representative;
+                            self.config.term_limits.prime_minister = prime_minister;
+                        }
+                    }
+                }
+                self.out
+                    .events
+                    .push(Event::CriticalEnacted { decree, index });
+            }
+            Decided::Rejected { ticket, reasons } => {
+                self.skip_global(index);
+                if let Some(ticket) = ticket.filter(|t| self.is_mine(*t)) {
+                    self.out.events.push(Event::GlobalRefused {
+                        ticket,
+                        reason: Refused::Invalid(format!(
+                            "the Lords rejected the critical decree at Commons index {decree}: {}",
+                            reasons.join("; ")
+                        )),
+                    });
+                }
+                self.out.events.push(Event::CriticalRejected {
+                    decree,
+                    index,
+                    reasons,
+                });
+            }
+        }
+    }
+
+    /// Passes a Westminster decree to the Commons the way a global write goes: queued
+    /// here when representative, else sent to the representative. A decree lost on the
+    /// way is sent again by whichever duty needs it.
+    fn submit_decree(&mut self, decree: &CommonsDecree) {
+        let entry = SessionEntry {
+            ticket: self.new_ticket(),
+            command: decree.encode(),
+        };
+        let status = self.replica.status();
+        if status.role == Role::Leader {
+            if self.sessions.enqueue(entry).is_err() {
+                tracing::debug!("session queue full; the decree waits for the next round");
+            }
+        } else if let Some(rep) = status.leader {
+            self.out.messages.push((
+                rep,
+                Envelope::Session(SessionMessage::Submit {
+                    ticket: entry.ticket,
+                    command: entry.command,
+                }),
+            ));
+        }
+    }
+
+    /// A Lord shows it is present every `presence_interval` and votes on every pending
+    /// decree whose vote from it is not in the log, at most once per interval each: aye
+    /// unless the decree breaks the constitution (docs/protocol.md §11.3).
+    fn lord_duties(&mut self) {
+        let me = self.config.id;
+        if !self.lords.is_lord(me) {
+            self.presence_sent = None;
+            self.votes_sent.clear();
+            return;
+        }
+        let every = self.config.lords.presence_interval;
+        let now = self.now;
+        if self.presence_sent.is_none_or(|t| t + every <= now) {
+            self.presence_sent = Some(now);
+            self.submit_decree(&CommonsDecree::LordPresent { lord: me });
+        }
+        let open: Vec<(LogIndex, CriticalDecree)> = self
+            .lords
+            .pending()
+            .filter(|(i, _)| !self.lords.has_voted(*i, me))
+            .map(|(i, d)| (i, d.clone()))
+            .collect();
+        self.votes_sent
+            .retain(|i, _| open.iter().any(|(o, _)| o == i));
+        for (decree, content) in open {
+            if self
+                .votes_sent
+                .get(&decree)
+                .is_some_and(|t| *t + every > now)
+            {
+                continue;
+            }
+            self.votes_sent.insert(decree, now);
+            let nay = match &content {
+                CriticalDecree::Write(_) => None,
+                CriticalDecree::Amend(a) => a.breaks_constitution(&self.config),
+            };
+            tracing::debug!(lord = %me, %decree, aye = nay.is_none(), "the Lord votes");
+            self.submit_decree(&CommonsDecree::LordVote {
+                decree,
+                lord: me,
+                aye: nay.is_none(),
+                reason: nay.unwrap_or_default(),
+            });
+        }
+    }
+
+    /// The Prime Minister keeps the Lords seated: it proposes a `Lords` decree (an
+    /// ordinary one) when a Lord is missing — none chosen yet, one silent for longer than
+    /// `lords.timeout`, or one no longer in its district — and a nominee can take the
+    /// place.
+    fn review_lords(&mut self) {
+        let Some(seat) = self.seat.as_ref() else {
+            return;
+        };
+        let st = seat.replica.status();
+        if st.role != Role::Leader {
+            return;
+        }
+        let now = self.now;
+        if self
+            .lords_proposed
+            .is_some_and(|t| t + self.config.commons.election_timeout_max > now)
+        {
+            return;
+        }
+        let timeout = self.config.lords.timeout;
+        // A new Prime Minister gives every Lord a full timeout from its own start.
+        let since = self.commons_limit.since().unwrap_or(now);
+        let heard = &self.lords_heard;
+        // Silence is judged only of members that have sat: a nominee never seated is
+        // vouched for by its district's table.
+        let silent = |l: NodeId| {
+            heard
+                .get(&l)
+                .is_some_and(|t| (*t).max(since) + timeout <= now)
+        };
+        let want = choose(
+            self.config.lords.count,
+            self.lords.seated(),
+            &self.config.roster,
+            &self.standings,
+            &self.nominees,
+            silent,
+        );
+        let same = want.len() == self.lords.seated().len()
+            && want.iter().all(|w| self.lords.seated().contains(w));
+        if same {
+            return;
+        }
+        let payload = CommonsDecree::Lords {
+            lords: want.clone(),
+        }
+        .encode();
+        let Some(seat) = self.seat.as_mut() else {
+            return;
+        };
+        match seat.replica.propose(now, vec![payload]) {
+            Ok(_) => {
+                tracing::info!(lords = ?want, "the Prime Minister proposes the Lords");
+                self.lords_proposed = Some(now);
+            }
+            Err(err) => tracing::debug!(error = %err, "the Commons refused the Lords decree"),
         }
     }
 
@@ -1185,16 +1558,24 @@ impl Member {
             self.district_rank = rank;
             self.replica.set_candidacy_rank(rank);
         }
+        let nominee = self.duty.table().and_then(|t| {
+            let ranking = t.ranking();
+            let best = ranking.iter().copied().find(|m| *m != me);
+            best.or_else(|| ranking.first().copied())
+                .filter(|m| t.score_of(*m).is_some_and(|s| s > Score::ZERO))
+        });
         let moved = self
             .standings
             .get(&self.district)
-            .is_none_or(|s| s.get().abs_diff(score.get()) > STANDING_SLACK);
+            .is_none_or(|s| s.get().abs_diff(score.get()) > STANDING_SLACK)
+            || self.nominees.get(&self.district).copied() != nominee;
         if own && moved && self.replica.status().role == Role::Leader {
             let entry = SessionEntry {
                 ticket: self.new_ticket(),
                 command: CommonsDecree::Standing {
                     district: self.district,
                     score,
+                    nominee,
                 }
                 .encode(),
             };
@@ -1528,14 +1909,14 @@ impl Member {
             };
             let incarnation = seat.incarnation;
             for m in ready.messages {
-                let to = self.route(DistrictId::of_seat(m.to));
-                if let Some(to) = to {
+                let to = self.route_seat(DistrictId::of_seat(m.to));
+                for to in to {
                     self.out.messages.push((
                         to,
                         Envelope::Commons {
                             incarnation,
                             forwarded: false,
-                            message: m,
+                            message: m.clone(),
                         },
                     ));
                 }
@@ -1583,6 +1964,23 @@ impl Member {
         let d = self.config.roster.district(district)?;
         d.bootstrap_representative
             .or_else(|| d.members.iter().next().copied())
+    }
+
+    /// The members to send a seat message for `district` to: the last host seen; while
+    /// none is known, every member of the district (each non-host forwards once to its
+    /// leader), so that the host hears this member directly, learns it as the host of
+    /// this seat, and answers it directly (docs/protocol.md §9.2 rule 5). Sending to one
+    /// fixed member instead would make that member a relay both ways for good, and
+    /// cutting it off would cut the seat off from the Commons.
+    fn route_seat(&self, district: DistrictId) -> Vec<NodeId> {
+        if let Some(host) = self.hosts.get(&district) {
+            return vec![*host];
+        }
+        self.config
+            .roster
+            .district(district)
+            .map(|d| d.members.iter().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Starts or stops hosting the seat (rules 2 and 3).

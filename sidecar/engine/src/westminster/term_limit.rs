@@ -66,6 +66,11 @@ impl TermLimit {
         })
     }
 
+    /// When the current tenure began.
+    pub(crate) fn since(&self) -> Option<Time> {
+        self.tenure.map(|(_, since, _)| since)
+    }
+
     /// The target of the hand-over under way.
     pub(crate) fn handing_over(&self) -> Option<NodeId> {
         self.attempt.map(|a| a.to)

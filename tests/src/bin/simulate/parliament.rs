@@ -237,6 +237,7 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     let mut tables = 0u64;
     let (mut district_ho, mut commons_ho) = (HandOverCounts::default(), HandOverCounts::default());
     let mut overlapping = 0u64;
+    let (mut critical, mut lords_sets) = ((0u64, 0u64, 0u64, 0u64), 0u64);
     for o in outcomes {
         if let Some(r) = &o.report {
             if let Some(t) = r.convene_after_start {
@@ -274,6 +275,13 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
             district_ho.add(&r.hand_overs.district);
             commons_ho.add(&r.hand_overs.commons);
             overlapping += r.hand_overs.overlapping;
+            critical = (
+                critical.0 + r.critical.0,
+                critical.1 + r.critical.1,
+                critical.2 + r.critical.2,
+                critical.3 + r.critical.3,
+            );
+            lords_sets += r.lords_sets;
             if single {
                 println!(
                     "seed {}: {} districts ({} members), faults {}, {} chaos steps; {} events over {} virtual ms; {} crashes; trace-hash: {:016x}",
@@ -341,6 +349,10 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
         base.term_limit_ms,
         ho(&district_ho),
         ho(&commons_ho)
+    );
+    println!(
+        "lords: {lords_sets} sets seated; critical decrees: {} amendments proposed, {} enacted, {} rejected; critical-ratified judged {} decisions",
+        critical.0, critical.1, critical.2, critical.3
     );
     if commits > 0 {
         println!(

@@ -10,6 +10,7 @@
 mod acknowledged_committed;
 mod acknowledged_present;
 mod committed_not_lost;
+mod critical_ratified;
 mod election_safety;
 mod global_state_machine_safety;
 mod leader_completeness;
@@ -31,6 +32,7 @@ use std::fmt;
 pub use acknowledged_committed::AcknowledgedCommitted;
 pub use acknowledged_present::AcknowledgedPresent;
 pub use committed_not_lost::CommittedNotLost;
+pub use critical_ratified::CriticalRatified;
 pub use election_safety::ElectionSafety;
 pub use global_state_machine_safety::GlobalStateMachineSafety;
 pub use leader_completeness::LeaderCompleteness;

@@ -27,6 +27,8 @@ pub enum ParliamentEvent {
     Heal(u64),
     /// A member the parliament nemesis crashed restarts.
     Restart(NodeId),
+    /// A random member proposes an amendment, constitutional or not, for the Lords.
+    Amend,
 }
 
 impl Digest for ParliamentEvent {
@@ -50,6 +52,7 @@ impl Digest for ParliamentEvent {
                 h.write_str("parliament-restart");
                 id.digest(h);
             }
+            ParliamentEvent::Amend => h.write_str("parliament-amend"),
         }
     }
 }

@@ -55,6 +55,12 @@ pub struct ParliamentReport {
     pub tables: u64,
     /// Term-limit hand-overs.
     pub hand_overs: HandOvers,
+    /// Critical decrees: amendments proposed, decrees enacted and rejected (as the
+    /// members reported them, counted once per decree), decisions the critical-ratified
+    /// checker judged.
+    pub critical: (u64, u64, u64, u64),
+    /// Distinct sets of Lords the Commons seated.
+    pub lords_sets: u64,
 }
 
 impl ParliamentReport {

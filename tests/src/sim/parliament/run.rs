@@ -9,18 +9,18 @@ use parliament_engine::engine::{ReadId, ReadLevel, Role};
 use parliament_engine::state::{Command, DistrictName, Key, Scope, Write};
 use parliament_engine::westminster::reputation::ReputationTable;
 use parliament_engine::westminster::{
-    COMMONS, DistrictId, DistrictRoster, Event, MemberConfig, Refused, Roster, SessionConfig,
-    TermLimits, Ticket,
+    Amendment, COMMONS, DistrictId, DistrictRoster, Event, LordsConfig, MemberConfig, Refused,
+    Roster, SessionConfig, TermLimits, Ticket,
 };
 use parliament_engine::{GroupId, LogIndex, NodeId, Term, Time};
 
 use crate::Error;
 use crate::linearizability::{CheckOptions, KvModel, check};
 use crate::sim::invariants::{
-    AcknowledgedPresent, CommittedNotLost, ElectionSafety, GlobalStateMachineSafety, Invariant,
-    LeaderCompleteness, LeaseSafety, LogMatching, LogView, Observation, PrimeMinisterSafety,
-    RepresentativeSafety, SeatInvariant, SeatObservation, SeatSafety, SessionFairness,
-    StateMachineSafety, Violation,
+    AcknowledgedPresent, CommittedNotLost, CriticalRatified, ElectionSafety,
+    GlobalStateMachineSafety, Invariant, LeaderCompleteness, LeaseSafety, LogMatching, LogView,
+    Observation, PrimeMinisterSafety, RepresentativeSafety, SeatInvariant, SeatObservation,
+    SeatSafety, SessionFairness, StateMachineSafety, Violation,
 };
 use crate::sim::parliament::{HandOvers, ParliamentEvent, ParliamentOptions, ParliamentReport};
 use crate::sim::trace::payload_digest;
@@ -41,6 +41,8 @@ const SESSION_TIMEOUT: Duration = Duration::from_secs(2);
 /// Quiet time after a disturbance before the fairness bound applies again: every
 /// representative hears the Prime Minister's heartbeat (300 ms) and persists it.
 const FAIRNESS_SETTLE: Duration = Duration::from_secs(1);
+/// A Lord not heard for this long is replaced (the simulator's `LordsConfig::timeout`).
+const LORD_TIMEOUT: Duration = Duration::from_secs(6);
 /// Partition ids of the parliament nemesis, clear of the world nemesis's.
 const FIRST_PARTITION: u64 = 1 << 40;
 
@@ -110,6 +112,11 @@ pub struct ParliamentRun {
     /// Reputation tables seen applied: (district, the index it was computed at).
     tables: BTreeSet<(DistrictId, LogIndex)>,
     hand_overs: HandOvers,
+    critical: CriticalRatified,
+    /// Critical decrees decided, by (pending index, deciding index, passed).
+    decided: BTreeSet<(LogIndex, LogIndex, bool)>,
+    amendments: u64,
+    lords_sets: BTreeSet<Vec<NodeId>>,
     report: ParliamentReport,
 }
 
@@ -200,6 +207,7 @@ impl ParliamentRun {
             ));
         }
         scopes.push(Scope::Global);
+        scopes.push(Scope::Critical);
         let roster = Roster::new(districts, None).map_err(|e| Error::Option {
             option: "--members",
             value: e.to_string(),
@@ -214,6 +222,11 @@ impl ParliamentRun {
                 config.term_limits = TermLimits {
                     representative: limit,
                     prime_minister: limit,
+                };
+                config.lords = LordsConfig {
+                    count: 3,
+                    timeout: LORD_TIMEOUT,
+                    presence_interval: Duration::from_secs(2),
                 };
                 (id, MemberNode::new(config))
             })
@@ -261,6 +274,10 @@ impl ParliamentRun {
             commons_commit: LogIndex(0),
             tables: BTreeSet::new(),
             hand_overs: HandOvers::default(),
+            critical: CriticalRatified::default(),
+            decided: BTreeSet::new(),
+            amendments: 0,
+            lords_sets: BTreeSet::new(),
             report: ParliamentReport {
                 options: opts.clone(),
                 convene_bound: CONVENE_BOUND,
@@ -295,6 +312,8 @@ impl ParliamentRun {
             }
         }
         self.world.start_chaos();
+        self.world
+            .schedule(Duration::from_millis(1_000), ParliamentEvent::Amend);
         if self.opts.faults.has(Fault::Partition) || self.opts.faults.has(Fault::Crash) {
             self.world
                 .schedule(Duration::from_millis(500), ParliamentEvent::Fault);
@@ -484,6 +503,7 @@ impl ParliamentRun {
                     self.after_member(id);
                 }
             }
+            ParliamentEvent::Amend => self.amend(),
         }
     }
 
@@ -497,7 +517,7 @@ impl ParliamentRun {
         self.world.schedule(after, ParliamentEvent::Fault);
         let mut kinds = Vec::new();
         if self.opts.faults.has(Fault::Partition) {
-            kinds.extend(["district-cut", "representative-cut"]);
+            kinds.extend(["district-cut", "representative-cut", "lord-cut"]);
         }
         if self.opts.faults.has(Fault::Crash) {
             kinds.extend(["pm-crash", "representative-crash"]);
@@ -532,6 +552,33 @@ impl ParliamentRun {
                 self.cut(
                     Partition::symmetric(self.next_partition, &members, &rest),
                     heal_after,
+                );
+            }
+            "lord-cut" => {
+                // A Lord unreachable for longer than the Lords' timeout, some of the time.
+                let lords: Vec<NodeId> = self
+                    .world
+                    .ids()
+                    .into_iter()
+                    .find_map(|id| self.world.node(id).and_then(MemberNode::member))
+                    .map(|m| m.lords().seated().iter().map(|(l, _)| *l).collect())
+                    .unwrap_or_default();
+                let Some(&lord) = self.world.rng().pick(&lords) else {
+                    return;
+                };
+                let rest: Vec<NodeId> = self
+                    .world
+                    .ids()
+                    .into_iter()
+                    .filter(|id| *id != lord)
+                    .collect();
+                let long = Duration::from_millis(self.world.rng().between(
+                    3_000,
+                    2 * u64::try_from(LORD_TIMEOUT.as_millis()).unwrap_or(6_000),
+                ));
+                self.cut(
+                    Partition::symmetric(self.next_partition, &[lord], &rest),
+                    long,
                 );
             }
             "representative-cut" => {
@@ -570,6 +617,52 @@ impl ParliamentRun {
         }
     }
 
+    /// A random member proposes an amendment; about half break the constitution
+    /// (removing a majority of districts, a term limit below the election timeout).
+    fn amend(&mut self) {
+        if !self.world.chaos() {
+            return;
+        }
+        let after = Duration::from_millis(self.world.rng().between(2_000, 6_000));
+        self.world.schedule(after, ParliamentEvent::Amend);
+        let districts: Vec<DistrictId> = self.roster.districts().map(|(d, _)| d).collect();
+        let amendment = match self.world.rng().below(4) {
+            0 => Amendment::RemoveDistricts {
+                districts: districts.iter().copied().take(1).collect(),
+            },
+            1 => Amendment::RemoveDistricts {
+                districts: districts.iter().copied().collect(),
+            },
+            2 => Amendment::SetTermLimits {
+                representative: (self.opts.term_limit_ms > 0)
+                    .then(|| Duration::from_millis(self.opts.term_limit_ms)),
+                prime_minister: (self.opts.term_limit_ms > 0)
+                    .then(|| Duration::from_millis(self.opts.term_limit_ms)),
+            },
+            _ => Amendment::SetTermLimits {
+                representative: Some(Duration::from_millis(500)),
+                prime_minister: None,
+            },
+        };
+        let mut ids = self.world.ids();
+        let start = self.world.rng().below(ids.len().max(1) as u64) as usize;
+        ids.rotate_left(start);
+        for id in ids.into_iter().take(3) {
+            let proposed = self.world.act(id, |node, now, out| {
+                let r = node
+                    .member_mut()
+                    .map(|m| m.propose_amendment(now, amendment.clone()));
+                node.drain(out);
+                r
+            });
+            self.touched.insert(id);
+            if matches!(proposed, Some(Some(Ok(_)))) {
+                self.amendments += 1;
+                return;
+            }
+        }
+    }
+
     fn cut(&mut self, partition: Partition, heal_after: Duration) {
         tracing::debug!(partition = %partition.label, "parliament nemesis cut");
         let id = partition.id;
@@ -604,7 +697,7 @@ impl ParliamentRun {
         let write = self.world.rng().chance(600_000);
         let candidates = self.candidates(scope);
         let called = self.world.now();
-        let global = scope + 1 == self.scopes.len();
+        let global = scope >= self.opts.sizes.len();
         let accepted = if write && global {
             self.submit_global(client, scope, &key, called)
         } else if write {
@@ -744,7 +837,11 @@ impl ParliamentRun {
                         })
             })
         });
-        self.fairness.submitted(ticket, called, at_head);
+        // A critical write waits for the Lords after its session: the fairness bound is
+        // about sessions, so only global writes are judged.
+        if self.scopes[scope] == Scope::Global {
+            self.fairness.submitted(ticket, called, at_head);
+        }
         self.tickets.insert(ticket, (scope, value.clone()));
         let stamp = self.stamp();
         let op = self.histories[scope].invoke(
@@ -847,7 +944,7 @@ impl ParliamentRun {
         let stamp = self.stamp();
         let took = Duration::from_millis(stamp.at.0.saturating_sub(p.called.0));
         if let Response::Written { .. } = response {
-            if p.scope + 1 == self.scopes.len() {
+            if p.scope >= self.opts.sizes.len() {
                 self.report.global_latencies.push(took);
             } else {
                 self.report.district_latencies.push(took);
@@ -968,6 +1065,10 @@ impl ParliamentRun {
         if let Some(t) = m.reputation() {
             self.tables.insert((district, t.index()));
         }
+        let lords: Vec<NodeId> = m.lords().seated().iter().map(|(l, _)| *l).collect();
+        if !lords.is_empty() && !self.lords_sets.contains(&lords) {
+            self.lords_sets.insert(lords);
+        }
         let record = m.seat_record().clone();
         let hosting = m.seat_incarnation();
         let sessions = m.session_status();
@@ -1035,6 +1136,25 @@ impl ParliamentRun {
 
     fn member_event(&mut self, id: NodeId, district: DistrictId, at: Time, e: Event) {
         match e {
+            Event::CriticalEnacted { decree, index } => {
+                self.decided.insert((decree, index, true));
+                let roster = self.roster.clone();
+                if let Some(m) = self.world.node(id).and_then(MemberNode::member) {
+                    let log = m.seat_record().entries().to_vec();
+                    self.critical.enacted(
+                        id,
+                        at,
+                        decree,
+                        index,
+                        &log,
+                        &roster,
+                        &mut self.violations,
+                    );
+                }
+            }
+            Event::CriticalRejected { decree, index, .. } => {
+                self.decided.insert((decree, index, false));
+            }
             Event::HandOver { group, term, to } => {
                 self.hand_overs.started(group, term, to, district);
             }
@@ -1238,7 +1358,7 @@ impl ParliamentRun {
                 let Some(m) = self.world.node(id).and_then(MemberNode::member) else {
                     continue;
                 };
-                let owns = si + 1 == self.scopes.len() || m.district().0 == si as u64;
+                let owns = si >= self.opts.sizes.len() || m.district().0 == si as u64;
                 if !owns {
                     continue;
                 }
@@ -1291,6 +1411,14 @@ impl ParliamentRun {
         r.commons_commit = self.commons_commit.0;
         r.tables = self.tables.len() as u64;
         r.hand_overs = std::mem::take(&mut self.hand_overs);
+        let passed = self.decided.iter().filter(|(_, _, p)| *p).count() as u64;
+        r.critical = (
+            self.amendments,
+            passed,
+            self.decided.len() as u64 - passed,
+            self.critical.checked,
+        );
+        r.lords_sets = self.lords_sets.len() as u64;
         let (judged, worst) = self.fairness.figures();
         r.fairness = (judged, worst, self.fairness.bound());
         for h in &self.histories {

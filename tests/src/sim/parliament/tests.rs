@@ -103,3 +103,34 @@ fn term_limits_rotate_both_levels_under_load_without_overlap() {
     assert_eq!(h.overlapping, 0, "{h:?}");
     assert!(report.ops.0 > 100, "under load: {:?}", report.ops);
 }
+
+#[test]
+fn lords_ratify_critical_decrees_and_unreachable_lords_are_replaced() {
+    let (mut judged, mut sets, mut enacted) = (0, 0, 0);
+    for seed in 0..10 {
+        let opts = ParliamentOptions {
+            faults: FaultSet::none().with(crate::sim::Fault::Partition),
+            steps: 30_000,
+            ..small(seed)
+        };
+        let report = run_parliament(&opts).expect("valid options");
+        assert!(
+            report.passed(),
+            "seed {seed}: {:?}\nreplay: {}",
+            report.violations,
+            opts.replay_command()
+        );
+        enacted += report.critical.1;
+        judged += report.critical.3;
+        sets += report.lords_sets;
+    }
+    assert!(enacted > 0, "no critical decree took effect");
+    assert_eq!(
+        judged, enacted,
+        "every enacted decree judged by critical-ratified"
+    );
+    assert!(
+        sets > 10,
+        "no Lord was ever replaced: {sets} sets in 10 seeds"
+    );
+}
