@@ -178,6 +178,7 @@ async fn main() {
             spec: spec_path,
             tls: true,
             log: "warn".to_owned(),
+            wrappers: std::collections::BTreeMap::new(),
         },
         roster,
         members,

@@ -32,6 +32,10 @@ pub struct ClusterOptions {
     pub tls: bool,
     /// `RUST_LOG` for the members.
     pub log: String,
+    /// A command to run a member under, per member id (for example
+    /// `ip netns exec <namespace>`, to put a district on a network of its own); members
+    /// without one run directly.
+    pub wrappers: BTreeMap<u64, Vec<String>>,
 }
 
 /// A parliament of local processes.
@@ -168,7 +172,14 @@ impl LocalCluster {
             path: log_path.clone(),
             source,
         })?;
-        let mut cmd = Command::new(&self.options.exe);
+        let mut cmd = match self.options.wrappers.get(&id).and_then(|w| w.split_first()) {
+            Some((program, args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(args).arg(&self.options.exe);
+                cmd
+            }
+            None => Command::new(&self.options.exe),
+        };
         cmd.arg("run")
             .arg("--roster")
             .arg(self.options.data.join("roster.json"))

@@ -86,6 +86,7 @@ pub async fn up(args: UpArgs) -> Result<()> {
         spec: spec_path,
         tls: parliament.spec.tls.mode != TlsMode::Disabled,
         log: args.log.clone(),
+        wrappers: std::collections::BTreeMap::new(),
     };
     let mut cluster = LocalCluster::prepare(options, roster, members)?;
     cluster.start_all()?;

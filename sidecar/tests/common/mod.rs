@@ -93,6 +93,7 @@ pub fn start(
         spec: spec_path,
         tls,
         log: "info".to_owned(),
+        wrappers: std::collections::BTreeMap::new(),
     };
     let mut cluster = LocalCluster::prepare(options, roster, locals).expect("prepare");
     cluster.start_all().expect("spawn members");
