@@ -162,7 +162,7 @@ fn machine() -> String {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    format!("{date}; {cores} cores of {cpu}, shared with other work")
+    format!("{date} on {cores} cores of {cpu} (shared with other work)")
 }
 
 fn main() -> anyhow::Result<()> {
@@ -175,13 +175,9 @@ fn main() -> anyhow::Result<()> {
     };
     let started = Instant::now();
     let mut parts: Vec<(&str, String)> = Vec::new();
-    let run = format!(
-        "Measured {} with\n\n```text\n{}\n```\n",
-        machine(),
-        args.command()
-    );
-    println!("{run}");
-    parts.push(("run", run));
+    // Each part says how it was made: `--only` replaces some parts and keeps others.
+    let stamp = format!("Measured {} with `{}`.\n\n", machine(), args.command());
+    println!("{stamp}");
 
     if args.wants("hierarchy") {
         let plan = hierarchy_plan(&args);
@@ -190,7 +186,9 @@ fn main() -> anyhow::Result<()> {
             plan.sizes, plan.seeds
         );
         let results = sim::hierarchy_vs_flat(&plan);
-        let mut s = format!(
+        let mut s = stamp.clone();
+        let _ = write!(
+            s,
             "{} seed(s) per size, {} closed-loop clients, up to {} acknowledged global writes (values of {} bytes) per window after {} ms of warm-up; median (min..max) over the seeds.\n\n",
             plan.seeds.len(),
             plan.load.clients,
@@ -215,17 +213,18 @@ fn main() -> anyhow::Result<()> {
             "--- 2. engine vs openraft {OPENRAFT_VERSION}, {} members",
             plan.members
         );
-        let s = match raft::engine_vs_openraft(&plan) {
-            Ok(results) => format!(
-                "{} members, {}-byte commands, one batch outstanding at a time; openraft {OPENRAFT_VERSION} on a {}-thread tokio runtime, ours on the calling thread. Median (min..max) of {} runs; the ratio is per run pair.\n\n{}",
-                plan.members,
-                plan.payload_bytes,
-                plan.openraft_threads,
-                plan.repeats,
-                raft::raft_table(&results, &plan)
-            ),
-            Err(e) => format!("Not measured: {e:#}\n"),
-        };
+        let s = stamp.clone()
+            + &match raft::engine_vs_openraft(&plan) {
+                Ok(results) => format!(
+                    "{} members, {}-byte commands, one batch outstanding at a time; ours on the calling thread, openraft {OPENRAFT_VERSION} on a current-thread tokio runtime and on a {}-thread one. Median (min..max) of {} runs; each ratio is per run (the three sides run back to back, in rotating order). CPU seconds are summed over every thread of the process.\n\n{}",
+                    plan.members,
+                    plan.payload_bytes,
+                    plan.openraft_threads,
+                    plan.repeats,
+                    raft::raft_table(&results, &plan)
+                ),
+                Err(e) => format!("Not measured: {e:#}\n"),
+            };
         println!("{s}");
         parts.push(("raft", s));
     }
@@ -235,14 +234,15 @@ fn main() -> anyhow::Result<()> {
         eprintln!(
             "--- 3. footprint: {FOOTPRINT_MEMBERS} members in {FOOTPRINT_DISTRICTS} districts"
         );
-        let s = match footprint::footprint(FOOTPRINT_MEMBERS, FOOTPRINT_DISTRICTS, &seeds) {
-            Ok(trials) => format!(
-                "{} trial(s), each in a fresh process: boot, then run until a Prime Minister and every representative exist (no clients, calm network).\n\n{}",
-                trials.len(),
-                footprint::footprint_table(&trials, FOOTPRINT_MEMBERS, FOOTPRINT_DISTRICTS)
-            ),
-            Err(e) => format!("Not measured: {e:#}\n"),
-        };
+        let s = stamp.clone()
+            + &match footprint::footprint(FOOTPRINT_MEMBERS, FOOTPRINT_DISTRICTS, &seeds) {
+                Ok(trials) => format!(
+                    "{} trial(s), each in a fresh process: boot, then run until a Prime Minister and every representative exist (no clients, calm network).\n\n{}",
+                    trials.len(),
+                    footprint::footprint_table(&trials, FOOTPRINT_MEMBERS, FOOTPRINT_DISTRICTS)
+                ),
+                Err(e) => format!("Not measured: {e:#}\n"),
+            };
         println!("{s}");
         parts.push(("footprint", s));
     }
