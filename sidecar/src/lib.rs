@@ -6,6 +6,7 @@ pub mod api;
 pub mod cli;
 pub mod directory;
 pub mod error;
+pub mod kubernetes;
 pub mod local;
 pub mod metrics;
 pub mod node;

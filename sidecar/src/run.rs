@@ -20,15 +20,22 @@ use crate::settings;
 /// Options of `parliament run`.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
+    /// Kubernetes mode: who this member is comes from the downward API (POD_NAME,
+    /// POD_NAMESPACE, POD_UID, POD_IP, PARLIAMENT_NAME), the roster from the ConfigMap the
+    /// operator publishes, the timings from the Parliament's spec; roles are published to
+    /// the pod's labels and the Parliament's status. `--roster`, `--cluster`, `--member`
+    /// and `--spec` are then not used.
+    #[arg(long, conflicts_with_all = ["roster", "cluster", "member", "spec"])]
+    pub kubernetes: bool,
     /// The roster: the JSON the operator publishes (districts and members).
-    #[arg(long)]
-    pub roster: PathBuf,
+    #[arg(long, required_unless_present = "kubernetes")]
+    pub roster: Option<PathBuf>,
     /// The parliament's name (the Parliament object's name).
-    #[arg(long)]
-    pub cluster: String,
+    #[arg(long, required_unless_present = "kubernetes")]
+    pub cluster: Option<String>,
     /// This member's id in the roster.
-    #[arg(long)]
-    pub member: u64,
+    #[arg(long, required_unless_present = "kubernetes")]
+    pub member: Option<u64>,
     /// Where this member keeps its ledger.
     #[arg(long)]
     pub data: PathBuf,
@@ -93,13 +100,34 @@ pub fn spec_settings(path: &PathBuf) -> Result<Settings> {
 /// # Errors
 /// Anything that stops the member from starting, or a ledger failure while running.
 pub async fn run(args: RunArgs) -> Result<()> {
-    let published = parliament_crds::Roster::from_json(&read(&args.roster)?)
-        .map_err(|e| Error::Roster(format!("{}: {e}", args.roster.display())))?;
-    let directory = Arc::new(Directory::new(&args.cluster, &published)?);
+    if args.kubernetes {
+        let k = crate::kubernetes::start(&args).await?;
+        return serve(args, k.directory, k.member, k.settings, Some(k.publish)).await;
+    }
+    let (Some(roster), Some(cluster), Some(member)) = (&args.roster, &args.cluster, args.member)
+    else {
+        return Err(Error::Config(
+            "give --roster, --cluster and --member, or --kubernetes".to_owned(),
+        ));
+    };
+    let published = parliament_crds::Roster::from_json(&read(roster)?)
+        .map_err(|e| Error::Roster(format!("{}: {e}", roster.display())))?;
+    let directory = Arc::new(Directory::new(cluster, &published)?);
     let settings = match &args.spec {
         Some(p) => spec_settings(p)?,
         None => Settings::default(),
     };
+    serve(args, directory, NodeId(member), settings, None).await
+}
+
+/// Runs the member until a signal; with `publish`, hands it the roles to publish.
+async fn serve(
+    args: RunArgs,
+    directory: Arc<Directory>,
+    member: NodeId,
+    settings: Settings,
+    publish: Option<crate::kubernetes::Publish>,
+) -> Result<()> {
     let tls = match (&args.tls_ca, &args.tls_cert, &args.tls_key) {
         (Some(ca), Some(cert), Some(key)) => Some(TlsConfig::from_files(ca, cert, key)?),
         (None, None, None) => None,
@@ -113,7 +141,7 @@ pub async fn run(args: RunArgs) -> Result<()> {
     let node = Node::start(
         NodeOptions {
             directory,
-            member: NodeId(args.member),
+            member,
             data_dir: args.data.clone(),
             settings,
             tls,
@@ -125,6 +153,9 @@ pub async fn run(args: RunArgs) -> Result<()> {
     )
     .await?;
     let handle = node.handle.clone();
+    if let Some(publish) = publish {
+        publish.spawn(handle.clone());
+    }
 
     let api_listener = bind(&args.api).await?;
     let ops_listener = bind(&args.metrics).await?;
@@ -132,7 +163,7 @@ pub async fn run(args: RunArgs) -> Result<()> {
         .into_axum_router();
     let app = http::router(handle.clone()).merge(grpc);
     let ops = http::ops_router(handle.clone());
-    tracing::info!(member = args.member, api = %args.api, metrics = %args.metrics, "member running");
+    tracing::info!(%member, api = %args.api, metrics = %args.metrics, "member running");
 
     let mut task = node.task;
     let api = tokio::spawn(async move { axum::serve(api_listener, app).await });

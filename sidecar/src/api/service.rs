@@ -393,6 +393,9 @@ pub fn roles(node: &NodeHandle, view: &RolesView) -> pb::RolesResponse {
             view.district_token,
         ));
     }
+    if view.lord {
+        roles.push(grant(node, pb::RoleKind::Lord, me, None));
+    }
     if let Some(rep) = view.representative.filter(|r| *r != me) {
         roles.push(grant(
             node,

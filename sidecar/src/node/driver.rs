@@ -589,6 +589,7 @@ impl Driver {
             last_session_size: session.last_sizes.iter().map(|(_, n)| n).sum(),
             global_revision: self.member.applied_revision(&Scope::Global).0,
             leader_seen_unix_ms: self.leader_seen_unix_ms,
+            lord: self.member.is_lord(),
         };
         self.metrics.set_roles(&view);
         self.roles.send_if_modified(|old| {

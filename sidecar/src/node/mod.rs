@@ -156,6 +156,7 @@ impl Node {
             last_session_size: 0,
             global_revision: 0,
             leader_seen_unix_ms: 0,
+            lord: false,
         };
         let (roles_tx, roles_rx) = watch::channel(initial);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);

@@ -77,6 +77,8 @@ pub struct RolesView {
     pub last_session_size: usize,
     /// The global store's applied revision.
     pub global_revision: u64,
+    /// Whether this member sits in the House of Lords.
+    pub lord: bool,
     /// When this member last knew a district leader, Unix ms (0: never).
     pub leader_seen_unix_ms: u64,
 }

@@ -1,0 +1,201 @@
+//! `parliament run --kubernetes`: the member learns who it is from the downward API,
+//! reads the roster the operator publishes and its timings from the Parliament's spec,
+//! and publishes its roles (pod labels, the Parliament's status) through
+//! `parliament-sidecar-kube`. The API server is written only when a role changes (plus
+//! the publisher's bounded resync); elections never touch it.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use kube::{Api, Client};
+use parliament_crds::{Parliament, Roster};
+use parliament_engine::NodeId;
+use parliament_sidecar_kube::{Identity, MemberRole, RolePublisher, Roles, RosterWatch};
+use tokio::sync::watch;
+
+use crate::directory::Directory;
+use crate::error::{Error, Result};
+use crate::node::{self, NodeHandle, RolesView, Settings};
+use crate::run::RunArgs;
+use crate::settings;
+
+/// How often the session number and committed revision reach the status at most.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What the member needs to start in Kubernetes, and the publisher to start after it.
+#[derive(Debug)]
+pub struct Started {
+    /// The parliament as the roster describes it.
+    pub directory: Arc<Directory>,
+    /// This member's id.
+    pub member: NodeId,
+    /// Timings from the Parliament's spec.
+    pub settings: Settings,
+    /// The role publisher, waiting for the member's roles.
+    pub publish: Publish,
+}
+
+/// The role publisher and the roster watch, started with the member.
+pub struct Publish {
+    client: Client,
+    identity: Identity,
+    roster: watch::Receiver<Option<Roster>>,
+}
+
+/// Reads identity, spec and roster; waits until the roster names this pod.
+///
+/// # Errors
+/// A downward-API variable is missing, the API server cannot be reached, the Parliament
+/// is missing or invalid, or the roster cannot be used.
+pub async fn start(_args: &RunArgs) -> Result<Started> {
+    let identity =
+        Identity::from_env().map_err(|e| Error::Config(format!("Kubernetes mode: {e}")))?;
+    let client = Client::try_default()
+        .await
+        .map_err(|e| Error::Config(format!("Kubernetes mode: no API server client: {e}")))?;
+    let parliaments: Api<Parliament> = Api::namespaced(client.clone(), &identity.namespace);
+    let parliament = parliaments.get(&identity.parliament).await.map_err(|e| {
+        Error::Config(format!(
+            "Kubernetes mode: cannot read Parliament {}/{}: {e}",
+            identity.namespace, identity.parliament
+        ))
+    })?;
+    parliament_crds::validate(&parliament.spec).map_err(|errors| {
+        Error::Spec(
+            errors
+                .iter()
+                .map(|e| format!("  {e}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    let settings = settings::from_spec(&parliament.spec);
+
+    let (watch, mut roster) = RosterWatch::new(client.clone(), &identity);
+    tokio::spawn(watch.run());
+    tracing::info!(pod = %identity.pod, parliament = %identity.parliament, "waiting for the roster to name this pod");
+    let published = loop {
+        if let Some(r) = roster.borrow_and_update().clone()
+            && r.member(&identity.pod)
+                .is_some_and(|(_, m)| m.uid == identity.uid)
+        {
+            break r;
+        }
+        roster.changed().await.map_err(|_| {
+            Error::Roster("the roster watch stopped before naming this pod".to_owned())
+        })?;
+    };
+    let member = published
+        .member(&identity.pod)
+        .map(|(_, m)| NodeId(m.id))
+        .ok_or_else(|| Error::Roster(format!("pod {} is not in the roster", identity.pod)))?;
+    let directory = Arc::new(Directory::new(&identity.parliament, &published)?);
+    Ok(Started {
+        directory,
+        member,
+        settings,
+        publish: Publish {
+            client,
+            identity,
+            roster,
+        },
+    })
+}
+
+/// The publisher's view of a member's roles.
+#[must_use]
+pub fn roles_of(directory: &Directory, view: &RolesView, pm_since: Option<SystemTime>) -> Roles {
+    let role = match view.member_role() {
+        node::MemberRole::PrimeMinister => MemberRole::PrimeMinister,
+        node::MemberRole::Representative => MemberRole::Representative,
+        node::MemberRole::Member => MemberRole::Member,
+    };
+    Roles {
+        district: directory.district_name(view.district).to_owned(),
+        role,
+        lord: view.lord,
+        district_term: view.district_term.0,
+        representative: view
+            .representative
+            .and_then(|id| directory.member(id))
+            .map(|e| e.name.clone()),
+        reputation: None,
+        commons_term: view.seat.map_or(0, |s| s.term.0),
+        prime_minister_since: pm_since,
+        lords: Vec::new(),
+        session: view.session.map_or(0, |s| s.0),
+        committed_revision: view.global_revision,
+    }
+}
+
+impl std::fmt::Debug for Publish {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publish")
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Publish {
+    /// Starts publishing `node`'s roles, and logs roster changes (applied at the next
+    /// restart: membership decrees from roster changes are not built yet).
+    pub fn spawn(self, node: NodeHandle) {
+        let directory = node.directory().clone();
+        let mut views = node.roles();
+        let first = roles_of(&directory, &views.borrow(), None);
+        let (tx, rx) = watch::channel(first);
+        tokio::spawn(async move {
+            let mut pm_since = None;
+            let mut progress = tokio::time::interval(PROGRESS_EVERY);
+            loop {
+                let roles = {
+                    let view = views.borrow_and_update();
+                    let pm = view.member_role() == node::MemberRole::PrimeMinister;
+                    pm_since = match (pm, pm_since) {
+                        (true, None) => Some(SystemTime::now()),
+                        (true, since) => since,
+                        (false, _) => None,
+                    };
+                    roles_of(&directory, &view, pm_since)
+                };
+                // A change of role wakes the publisher at once; the session number and
+                // committed revision alone move with every write, so they are passed on
+                // at most every PROGRESS_EVERY.
+                tx.send_if_modified(|old| {
+                    let moved = Roles {
+                        session: old.session,
+                        committed_revision: old.committed_revision,
+                        ..roles.clone()
+                    } != *old;
+                    if moved {
+                        *old = roles;
+                    }
+                    moved
+                });
+                tokio::select! {
+                    changed = views.changed() => if changed.is_err() { return },
+                    _ = progress.tick() => {
+                        let view = views.borrow().clone();
+                        let latest = roles_of(&directory, &view, pm_since);
+                        tx.send_if_modified(|old| {
+                            let moved = *old != latest;
+                            *old = latest;
+                            moved
+                        });
+                    }
+                }
+            }
+        });
+        tokio::spawn(RolePublisher::new(self.client, self.identity, rx).run());
+        let mut roster = self.roster;
+        tokio::spawn(async move {
+            while roster.changed().await.is_ok() {
+                let revision = roster.borrow().as_ref().map(|r| r.revision);
+                tracing::warn!(
+                    ?revision,
+                    "the operator published a new roster; this member applies it when it restarts"
+                );
+            }
+        });
+    }
+}
