@@ -30,6 +30,11 @@ struct LevelLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PeerLabel {
+    peer: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RoleLabel {
     role: &'static str,
 }
@@ -45,6 +50,8 @@ pub struct Metrics {
     role: Family<RoleLabel, Gauge>,
     term: Family<GroupLabel, Gauge>,
     elections: Family<GroupLabel, Counter>,
+    hand_overs: Family<GroupLabel, Counter>,
+    peer_rtt: Family<PeerLabel, Gauge<f64, std::sync::atomic::AtomicU64>>,
     commit_seconds: Family<ScopeLabel, Histogram, fn() -> Histogram>,
     read_seconds: Family<LevelLabel, Histogram, fn() -> Histogram>,
     persist_seconds: Histogram,
@@ -90,6 +97,18 @@ impl Metrics {
             "elections_won",
             "Times this member became leader of its district or, as a seat, of the Commons",
             elections.clone(),
+        );
+        let hand_overs = Family::<GroupLabel, Counter>::default();
+        registry.register(
+            "hand_overs",
+            "Term-limit hand-overs this member started as leader of its district or the Commons",
+            hand_overs.clone(),
+        );
+        let peer_rtt = Family::<PeerLabel, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+        registry.register(
+            "peer_rtt_seconds",
+            "Smoothed round-trip time to each peer this member has timed (its reputation observer's)",
+            peer_rtt.clone(),
         );
         let commit_seconds: Family<ScopeLabel, Histogram, fn() -> Histogram> =
             Family::new_with_constructor(latency);
@@ -146,6 +165,8 @@ impl Metrics {
             role,
             term,
             elections,
+            hand_overs,
+            peer_rtt,
             commit_seconds,
             read_seconds,
             persist_seconds,
@@ -194,6 +215,20 @@ impl Metrics {
     /// This member won an election in `group` (`district` or `commons`).
     pub fn election(&self, group: &'static str) {
         self.elections.get_or_create(&GroupLabel { group }).inc();
+    }
+
+    /// This member started a term-limit hand-over in `group`.
+    pub fn hand_over(&self, group: &'static str) {
+        self.hand_overs.get_or_create(&GroupLabel { group }).inc();
+    }
+
+    /// The smoothed round-trip time to `peer`.
+    pub fn set_peer_rtt(&self, peer: &str, seconds: f64) {
+        self.peer_rtt
+            .get_or_create(&PeerLabel {
+                peer: peer.to_owned(),
+            })
+            .set(seconds);
     }
 
     /// The roles as the engine task last published them.

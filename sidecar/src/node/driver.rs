@@ -68,6 +68,7 @@ pub(crate) struct Driver {
     catching_up: Vec<PendingRead>,
     next_read: u64,
     leader_seen_unix_ms: u64,
+    next_rtt_export: Instant,
 }
 
 impl std::fmt::Debug for Driver {
@@ -115,6 +116,20 @@ impl Driver {
             catching_up: Vec::new(),
             next_read: 0,
             leader_seen_unix_ms: 0,
+            next_rtt_export: Instant::now(),
+        }
+    }
+
+    /// Publishes the round-trip times the core's reputation observer measured.
+    fn export_rtts(&self) {
+        for (peer, observation) in self.member.observer().peers() {
+            if let Some(rtt) = observation.rtt {
+                let name = self
+                    .directory
+                    .member(peer)
+                    .map_or_else(|| peer.to_string(), |e| e.name.clone());
+                self.metrics.set_peer_rtt(&name, rtt.as_secs_f64());
+            }
         }
     }
 
@@ -132,6 +147,10 @@ impl Driver {
                     let now = self.clock.now();
                     self.member.tick(now);
                     self.expire(Instant::now());
+                    if Instant::now() >= self.next_rtt_export {
+                        self.next_rtt_export = Instant::now() + Duration::from_secs(5);
+                        self.export_rtts();
+                    }
                 }
                 Some(inbound) = self.inbound.recv() => {
                     let now = self.clock.now();
@@ -407,7 +426,14 @@ impl Driver {
                     let _ = r.reply.send(Err(self.refused(&reason)));
                 }
             }
-            #[allow(unreachable_patterns)]
+            Event::HandOver { group, term, to } => {
+                tracing::info!(%group, %term, %to, "term limit reached: handing over");
+                self.metrics.hand_over(if group == COMMONS {
+                    "commons"
+                } else {
+                    "district"
+                });
+            }
             other => tracing::debug!(event = ?other, "event"),
         }
     }
