@@ -173,9 +173,9 @@ mod tests {
         let shape = Shape {
             districts: Some(2),
             members: Some(1),
-            base_port: 65530,
+            base_port: 65533,
         };
         let err = plan("web", &spec(EXAMPLE), shape).expect_err("ports run out");
-        assert!(err.to_string().contains("--base-port 65530"), "{err}");
+        assert!(err.to_string().contains("--base-port 65533"), "{err}");
     }
 }

@@ -69,6 +69,7 @@ pub(crate) struct Driver {
     next_read: u64,
     leader_seen_unix_ms: u64,
     next_rtt_export: Instant,
+    next_expiry: Instant,
 }
 
 impl std::fmt::Debug for Driver {
@@ -117,6 +118,7 @@ impl Driver {
             next_read: 0,
             leader_seen_unix_ms: 0,
             next_rtt_export: Instant::now(),
+            next_expiry: Instant::now(),
         }
     }
 
@@ -146,7 +148,11 @@ impl Driver {
                 _ = ticker.tick() => {
                     let now = self.clock.now();
                     self.member.tick(now);
-                    self.expire(Instant::now());
+                    // Deadlines are seconds long: checking them every 50 ms is plenty.
+                    if Instant::now() >= self.next_expiry {
+                        self.next_expiry = Instant::now() + Duration::from_millis(50);
+                        self.expire(Instant::now());
+                    }
                     if Instant::now() >= self.next_rtt_export {
                         self.next_rtt_export = Instant::now() + Duration::from_secs(5);
                         self.export_rtts();
@@ -440,47 +446,24 @@ impl Driver {
 
     /// Answers requests whose deadline passed: their outcome is unknown.
     fn expire(&mut self, now: Instant) {
-        let timeout = u64::try_from(self.request_timeout.as_millis()).unwrap_or(u64::MAX);
-        let expired = |deadline: Instant| deadline <= now;
-        let keys: Vec<_> = self
-            .proposals
-            .iter()
-            .filter(|(_, p)| expired(p.deadline))
-            .map(|(k, _)| *k)
-            .collect();
-        for k in keys {
-            if let Some(p) = self.proposals.remove(&k) {
-                let _ = p.reply.send(Err(ClientError::Timeout(timeout)));
-            }
+        let timeout = ClientError::Timeout(
+            u64::try_from(self.request_timeout.as_millis()).unwrap_or(u64::MAX),
+        );
+        for p in take_expired(&mut self.proposals, |p| p.deadline <= now) {
+            let _ = p.reply.send(Err(timeout.clone()));
         }
-        let keys: Vec<_> = self
-            .tickets
-            .iter()
-            .filter(|(_, p)| expired(p.deadline))
-            .map(|(k, _)| *k)
-            .collect();
-        for k in keys {
-            if let Some(p) = self.tickets.remove(&k) {
-                let _ = p.reply.send(Err(ClientError::Timeout(timeout)));
-            }
+        for p in take_expired(&mut self.tickets, |p| p.deadline <= now) {
+            let _ = p.reply.send(Err(timeout.clone()));
         }
-        let keys: Vec<_> = self
-            .reads
-            .iter()
-            .filter(|(_, r)| expired(r.deadline))
-            .map(|(k, _)| *k)
-            .collect();
-        for k in keys {
-            if let Some(r) = self.reads.remove(&k) {
-                let _ = r.reply.send(Err(ClientError::Timeout(timeout)));
-            }
+        for r in take_expired(&mut self.reads, |r| r.deadline <= now) {
+            let _ = r.reply.send(Err(timeout.clone()));
         }
         let (gone, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.catching_up)
             .into_iter()
-            .partition(|r| expired(r.deadline));
+            .partition(|r| r.deadline <= now);
         self.catching_up = waiting;
         for r in gone {
-            let _ = r.reply.send(Err(ClientError::Timeout(timeout)));
+            let _ = r.reply.send(Err(timeout.clone()));
         }
     }
 
@@ -629,6 +612,18 @@ impl Driver {
             changed
         });
     }
+}
+
+/// Removes and returns the entries of `map` that `expired` picks.
+fn take_expired<K: Ord, V>(map: &mut BTreeMap<K, V>, expired: impl Fn(&V) -> bool) -> Vec<V> {
+    if !map.values().any(&expired) {
+        return Vec::new();
+    }
+    let (gone, kept): (BTreeMap<K, V>, BTreeMap<K, V>) = std::mem::take(map)
+        .into_iter()
+        .partition(|(_, v)| expired(v));
+    *map = kept;
+    gone.into_values().collect()
 }
 
 fn scope_label(scope: &Scope) -> &'static str {
