@@ -113,16 +113,29 @@ pub fn roles_of(directory: &Directory, view: &RolesView, pm_since: Option<System
     Roles {
         district: directory.district_name(view.district).to_owned(),
         role,
-        lord: view.lord,
+        lord: view.is_lord(),
         district_term: view.district_term.0,
         representative: view
             .representative
             .and_then(|id| directory.member(id))
             .map(|e| e.name.clone()),
-        reputation: None,
+        reputation: view
+            .reputation
+            .iter()
+            .find(|(id, _)| *id == view.member)
+            .map(|(_, score)| i64::from(*score)),
         commons_term: view.seat.map_or(0, |s| s.term.0),
         prime_minister_since: pm_since,
-        lords: Vec::new(),
+        lords: view
+            .lords
+            .iter()
+            .filter_map(|id| directory.member(*id))
+            .map(|e| parliament_sidecar_kube::Lord {
+                pod: e.name.clone(),
+                district: directory.district_name(e.district).to_owned(),
+                term_ends: None,
+            })
+            .collect(),
         session: view.session.map_or(0, |s| s.0),
         committed_revision: view.global_revision,
     }

@@ -393,8 +393,8 @@ pub fn roles(node: &NodeHandle, view: &RolesView) -> pb::RolesResponse {
             view.district_token,
         ));
     }
-    if view.lord {
-        roles.push(grant(node, pb::RoleKind::Lord, me, None));
+    for lord in &view.lords {
+        roles.push(grant(node, pb::RoleKind::Lord, *lord, None));
     }
     if let Some(rep) = view.representative.filter(|r| *r != me) {
         roles.push(grant(
@@ -414,7 +414,16 @@ pub fn roles(node: &NodeHandle, view: &RolesView) -> pb::RolesResponse {
         district: d.district_name(view.district).to_owned(),
         roles,
         session: view.session.map_or(0, |s| s.0),
-        reputation: Default::default(),
+        reputation: view
+            .reputation
+            .iter()
+            .map(|(id, score)| {
+                let name = d
+                    .member(*id)
+                    .map_or_else(|| id.to_string(), |e| e.name.clone());
+                (name, u64::from(*score))
+            })
+            .collect(),
     }
 }
 

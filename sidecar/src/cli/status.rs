@@ -112,14 +112,35 @@ pub fn render(statuses: &[MemberStatus]) -> String {
             let _ = writeln!(out, "PRIME MINISTER  (none: the Commons has no leader yet)");
         }
     }
+    // The Lords and reputation as the Prime Minister (else any member) reports them.
+    let reporter = pm
+        .as_ref()
+        .map(|(_, _, r, _)| *r)
+        .or_else(|| statuses.iter().find_map(|s| s.roles.as_ref().ok()));
+    let lords: Vec<&str> = reporter.map_or_else(Vec::new, |r| {
+        r.roles
+            .iter()
+            .filter(|g| g.kind == pb::RoleKind::Lord as i32)
+            .map(|g| g.member.as_str())
+            .collect()
+    });
+    let _ = writeln!(
+        out,
+        "LORDS           {}",
+        if lords.is_empty() {
+            "(none seated yet)".to_owned()
+        } else {
+            lords.join(", ")
+        }
+    );
     let mut districts: BTreeMap<&str, Vec<&MemberStatus>> = BTreeMap::new();
     for s in statuses {
         districts.entry(s.district.as_str()).or_default().push(s);
     }
     let _ = writeln!(
         out,
-        "{:<16} {:<16} {:>6} {:<12} {:>8}",
-        "DISTRICT", "REPRESENTATIVE", "TERM", "TOKEN", "UP"
+        "{:<16} {:<16} {:>6} {:<12} {:>8} {:>10}",
+        "DISTRICT", "REPRESENTATIVE", "TERM", "TOKEN", "UP", "REPUTATION"
     );
     let mut represented = 0;
     for (name, members) in &districts {
@@ -135,15 +156,23 @@ pub fn render(statuses: &[MemberStatus]) -> String {
         match rep {
             Some((term, s, g)) => {
                 represented += 1;
+                // The representative's score in its district's published table.
+                let score = s
+                    .roles
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.reputation.get(&s.name))
+                    .map_or_else(|| "-".to_owned(), u64::to_string);
                 let _ = writeln!(
                     out,
-                    "{:<16} {:<16} {:>6} {:<12} {:>5}/{}",
+                    "{:<16} {:<16} {:>6} {:<12} {:>5}/{} {:>10}",
                     name,
                     s.name,
                     term,
                     token(g),
                     alive,
-                    members.len()
+                    members.len(),
+                    score
                 );
             }
             None => {

@@ -598,7 +598,18 @@ impl Driver {
             last_session_size: session.last_sizes.iter().map(|(_, n)| n).sum(),
             global_revision: self.member.applied_revision(&Scope::Global).0,
             leader_seen_unix_ms: self.leader_seen_unix_ms,
-            lord: self.member.is_lord(),
+            lords: self
+                .member
+                .lords()
+                .seated()
+                .iter()
+                .map(|(id, _)| *id)
+                .collect(),
+            reputation: self
+                .member
+                .reputation()
+                .map(|t| t.rows().map(|(id, row)| (id, row.score.get())).collect())
+                .unwrap_or_default(),
         };
         self.metrics.set_roles(&view);
         self.roles.send_if_modified(|old| {

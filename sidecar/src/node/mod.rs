@@ -156,7 +156,8 @@ impl Node {
             last_session_size: 0,
             global_revision: 0,
             leader_seen_unix_ms: 0,
-            lord: false,
+            lords: Vec::new(),
+            reputation: Vec::new(),
         };
         let (roles_tx, roles_rx) = watch::channel(initial);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);

@@ -77,13 +77,21 @@ pub struct RolesView {
     pub last_session_size: usize,
     /// The global store's applied revision.
     pub global_revision: u64,
-    /// Whether this member sits in the House of Lords.
-    pub lord: bool,
+    /// The seated Lords, as the Commons log decreed them.
+    pub lords: Vec<NodeId>,
+    /// The district's published reputation table: member and score (0–10,000).
+    pub reputation: Vec<(NodeId, u16)>,
     /// When this member last knew a district leader, Unix ms (0: never).
     pub leader_seen_unix_ms: u64,
 }
 
 impl RolesView {
+    /// Whether this member sits in the House of Lords.
+    #[must_use]
+    pub fn is_lord(&self) -> bool {
+        self.lords.contains(&self.member)
+    }
+
     /// The role for labels and `status`.
     #[must_use]
     pub fn member_role(&self) -> MemberRole {
