@@ -89,6 +89,10 @@ struct Args {
     /// ms (0: off; else at least 6000, the Commons election timeout).
     #[arg(long, default_value_t = 8_000)]
     term_limit_ms: u64,
+    /// Parliament mode: term of a Lord, in virtual ms (0: no terms; else at least
+    /// 6000); the seats end a third of it apart.
+    #[arg(long, default_value_t = parliament_tests::sim::parliament::LORD_TERM_MS)]
+    lord_term_ms: u64,
 }
 
 fn parse_faults(s: &str) -> Result<FaultSet, String> {
@@ -156,6 +160,7 @@ fn main() -> ExitCode {
             scale: args.scale,
             converge_only: args.converge_only,
             term_limit_ms: args.term_limit_ms,
+            lord_term_ms: args.lord_term_ms,
         };
         let shared = parliament::Shared {
             seed: args.seed,

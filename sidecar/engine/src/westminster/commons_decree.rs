@@ -8,6 +8,8 @@
 //! tag 3    Pending      critical
 //! tag 4    LordVote     decree:u64 lord:u64 aye:bool reason:str
 //! tag 5    LordPresent  lord:u64
+//! tag 6    Seated       at:u64 count:u64 (lord:u64 district:u64 end:opt<u64>)*
+//!                       rotated:opt<u64>           (times in ms of the log clock)
 //! critical := 1 command:bytes | 2 amendment
 //! amendment := 1 AddDistrict district:u64 ids | 2 RemoveDistricts ids
 //!            | 3 SetDistrictMembers district:u64 ids
@@ -28,7 +30,7 @@ use crate::state::Error;
 use crate::state::wire::{Reader, Writer, to_u64};
 use crate::types::{LogIndex, NodeId};
 use crate::westminster::reputation::Score;
-use crate::westminster::{Amendment, CriticalDecree, DecodeError, DistrictId};
+use crate::westminster::{Amendment, CriticalDecree, DecodeError, DistrictId, SeatedLord};
 
 const VERSION: u8 = 1;
 const KIND_DECREE: u8 = 17;
@@ -37,6 +39,7 @@ const TAG_LORDS: u8 = 2;
 const TAG_PENDING: u8 = 3;
 const TAG_LORD_VOTE: u8 = 4;
 const TAG_LORD_PRESENT: u8 = 5;
+const TAG_SEATED: u8 = 6;
 
 /// A decree about the parliament, applied from the Commons log by every member.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,6 +84,18 @@ pub enum CommonsDecree {
     LordPresent {
         /// The Lord.
         lord: NodeId,
+    },
+    /// The Lords from now on, with their term ends: what the Prime Minister proposes
+    /// (an ordinary decree; `Lords` is its older form, without terms). Members refuse
+    /// it when `at` is below the last `Seated` decree's or `rotated` names a Lord
+    /// whose term had not ended at `at` (docs/protocol.md#113-the-house-of-lords).
+    Seated {
+        /// The Commons log clock when the Prime Minister proposed it.
+        at: Duration,
+        /// Each Lord, its district and its term end.
+        lords: Vec<SeatedLord>,
+        /// The Lord whose term ended and whose seat this decree gives anew, if any.
+        rotated: Option<NodeId>,
     },
 }
 
@@ -138,6 +153,17 @@ impl CommonsDecree {
             CommonsDecree::LordPresent { lord } => {
                 w.u8(TAG_LORD_PRESENT);
                 w.u64(lord.get());
+            }
+            CommonsDecree::Seated { at, lords, rotated } => {
+                w.u8(TAG_SEATED);
+                w.u64(millis(*at));
+                w.u64(to_u64(lords.len()));
+                for s in lords {
+                    w.u64(s.lord.get());
+                    w.u64(s.district.0);
+                    put_opt(&mut w, s.term_end.map(millis));
+                }
+                put_opt(&mut w, rotated.map(NodeId::get));
             }
         }
         Bytes::from(w.finish())
@@ -221,6 +247,20 @@ impl CommonsDecree {
             TAG_LORD_PRESENT => CommonsDecree::LordPresent {
                 lord: NodeId(r.u64("present lord")?),
             },
+            TAG_SEATED => {
+                let at = Duration::from_millis(r.u64("seated clock")?);
+                let count = take_count(&mut r, "seated lords", 17)?;
+                let mut lords = Vec::new();
+                for _ in 0..count {
+                    lords.push(SeatedLord {
+                        lord: NodeId(r.u64("seated lord")?),
+                        district: DistrictId(r.u64("seated district")?),
+                        term_end: take_opt(&mut r, "seated term end")?.map(Duration::from_millis),
+                    });
+                }
+                let rotated = take_opt(&mut r, "seated rotated")?.map(NodeId);
+                CommonsDecree::Seated { at, lords, rotated }
+            }
             tag => {
                 return Err(Error::UnknownTag {
                     what: "commons decree tag",
@@ -409,7 +449,63 @@ mod tests {
                 reason: "removes a majority".to_owned(),
             },
             CommonsDecree::LordPresent { lord: NodeId(12) },
+            seated(),
+            CommonsDecree::Seated {
+                at: Duration::ZERO,
+                lords: Vec::new(),
+                rotated: None,
+            },
         ]
+    }
+
+    fn seated() -> CommonsDecree {
+        CommonsDecree::Seated {
+            at: Duration::from_millis(86_400_000),
+            lords: vec![
+                SeatedLord {
+                    lord: NodeId(3),
+                    district: DistrictId(0),
+                    term_end: Some(Duration::from_millis(115_200_000)),
+                },
+                SeatedLord {
+                    lord: NodeId(12),
+                    district: DistrictId(1),
+                    term_end: None,
+                },
+            ],
+            rotated: Some(NodeId(21)),
+        }
+    }
+
+    #[test]
+    fn malformed_seated_decrees_are_refused() {
+        let good = seated().encode().to_vec();
+        // (what is wrong, the bytes, what the error names)
+        let mut count = Writer::new();
+        count.u8(VERSION);
+        count.u8(KIND_DECREE);
+        count.u8(TAG_SEATED);
+        count.u64(5);
+        count.u64(u64::MAX);
+        let mut bad_opt = good.clone();
+        // the first Lord's term-end flag: version kind tag at count lord district
+        bad_opt[3 + 8 + 8 + 8 + 8] = 7;
+        let mut long = good.clone();
+        long.push(0);
+        let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+            ("absurd count", count.finish(), "seated lords is truncated"),
+            ("flag that is not a bool", bad_opt, "seated term end"),
+            ("trailing byte", long, "commons decree"),
+            (
+                "cut inside the rotated Lord",
+                good[..good.len() - 3].to_vec(),
+                "seated rotated",
+            ),
+        ];
+        for (what, bytes, names) in cases {
+            let err = CommonsDecree::decode(&bytes).unwrap_err();
+            assert!(err.to_string().contains(names), "{what}: {err}");
+        }
     }
 
     #[test]

@@ -110,6 +110,11 @@ pub struct LordsConfig {
     /// on a decree whose vote did not reach the log (default 10 s; keep it well below
     /// `timeout`).
     pub presence_interval: Duration,
+    /// How long a Lord sits before the Prime Minister replaces it (the CRD's
+    /// `lords.termSeconds`; default 24 h, `None`: no terms). Seats end `lord_term / count`
+    /// apart, measured on the Commons log clock (docs/protocol.md#113-the-house-of-lords);
+    /// keep it well above `count` times the Commons election timeout.
+    pub lord_term: Option<Duration>,
 }
 
 impl Default for LordsConfig {
@@ -118,6 +123,7 @@ impl Default for LordsConfig {
             count: 3,
             timeout: Duration::from_secs(60),
             presence_interval: Duration::from_secs(10),
+            lord_term: Some(Duration::from_secs(86_400)),
         }
     }
 }

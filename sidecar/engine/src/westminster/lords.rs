@@ -4,6 +4,7 @@
 //! everywhere at the same index.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::Duration;
 
 use crate::types::{LogIndex, NodeId};
 use crate::westminster::reputation::Score;
@@ -55,10 +56,26 @@ pub(crate) enum Decided {
     },
 }
 
+/// One Lord in a `Seated` decree: its district and when its term ends on the Commons
+/// log clock (docs/protocol.md#113-the-house-of-lords).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeatedLord {
+    /// The Lord.
+    pub lord: NodeId,
+    /// Its district.
+    pub district: DistrictId,
+    /// The log-clock reading at which its term ends (`None`: no term).
+    pub term_end: Option<Duration>,
+}
+
 /// The Lords and their business.
 #[derive(Clone, Debug, Default)]
 pub struct Lords {
     seated: Vec<(NodeId, DistrictId)>,
+    /// Each seated Lord's term end on the log clock.
+    ends: BTreeMap<NodeId, Duration>,
+    /// The log clock of the last `Seated` decree applied.
+    clock: Option<Duration>,
     pending: BTreeMap<LogIndex, Pending>,
     decided: VecDeque<Enacted>,
 }
@@ -74,6 +91,34 @@ impl Lords {
     #[must_use]
     pub fn is_lord(&self, member: NodeId) -> bool {
         self.seated.iter().any(|(l, _)| *l == member)
+    }
+
+    /// When `lord`'s term ends, on the Commons log clock (the clock the `Seated` decrees
+    /// carry; compare with [`Lords::clock`]). `None` for a member that does not sit, or
+    /// a Lord seated without a term.
+    #[must_use]
+    pub fn term_ends(&self, lord: NodeId) -> Option<Duration> {
+        self.ends.get(&lord).copied()
+    }
+
+    /// The Commons log clock as the last `Seated` decree stamped it (`None` before the
+    /// first).
+    #[must_use]
+    pub fn clock(&self) -> Option<Duration> {
+        self.clock
+    }
+
+    /// The seated Lords with their term ends, in the order decreed.
+    #[must_use]
+    pub fn seated_terms(&self) -> Vec<SeatedLord> {
+        self.seated
+            .iter()
+            .map(|(lord, district)| SeatedLord {
+                lord: *lord,
+                district: *district,
+                term_end: self.term_ends(*lord),
+            })
+            .collect()
     }
 
     /// Critical decrees waiting for the Lords, by the index of their `Pending` entry.
@@ -104,6 +149,46 @@ impl Lords {
             .copied()
             .filter(|(l, d)| roster.district_of(*l) == Some(*d) && districts.insert(*d))
             .collect();
+        self.ends.clear();
+    }
+
+    /// A `Seated` decree stamped `at` on the log clock. It is refused (and changes
+    /// nothing), alike on every member, when its clock runs backwards or it claims to
+    /// rotate a Lord that does not sit or whose term had not ended at `at`: a rotation
+    /// happens only after the term the log gave ended. Entries are filtered as in
+    /// [`Lords::seat`].
+    ///
+    /// # Errors
+    /// Why the decree was refused; the Lords are then as before.
+    pub(crate) fn seat_terms(
+        &mut self,
+        at: Duration,
+        lords: &[SeatedLord],
+        rotated: Option<NodeId>,
+        roster: &Roster,
+    ) -> Result<(), &'static str> {
+        if self.clock.is_some_and(|c| at < c) {
+            return Err("its log clock runs backwards");
+        }
+        if let Some(r) = rotated {
+            if !self.is_lord(r) {
+                return Err("the rotated Lord does not sit");
+            }
+            if self.term_ends(r).is_none_or(|end| end > at) {
+                return Err("the rotated Lord's term has not ended");
+            }
+        }
+        let pairs: Vec<(NodeId, DistrictId)> = lords.iter().map(|s| (s.lord, s.district)).collect();
+        self.seat(&pairs, roster);
+        for s in lords {
+            if let Some(end) = s.term_end
+                && self.is_lord(s.lord)
+            {
+                self.ends.insert(s.lord, end);
+            }
+        }
+        self.clock = Some(at);
+        Ok(())
     }
 
     /// A critical decree entered the Commons log at `index`.
@@ -223,6 +308,154 @@ pub(crate) fn choose(
         }
     }
     out
+}
+
+/// The Lords the Prime Minister proposes at log-clock reading `now`, and the Lord whose
+/// term ended that they rotate out, if any (docs/protocol.md §11.3).
+///
+/// At most one term ends per decree: the earliest ended one of a reachable Lord. Its
+/// seat goes to the best-standing district without a Lord other than its own, else to
+/// its own district's nominee if that is another member, else it is reseated for a new
+/// term (no eligible member is better than an empty seat). Lords kept keep their term
+/// ends; a Lord taking a freed seat inherits that seat's schedule (the old end moved on
+/// by whole terms past `now`), and a new seat takes the first point of the `term /
+/// count` grid after `now` that is at least half a step from every other end, so ends
+/// stay staggered. Without a term, every end is `None`.
+#[must_use]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn plan(
+    count: usize,
+    term: Option<Duration>,
+    now: Duration,
+    seated: &[SeatedLord],
+    roster: &Roster,
+    standings: &BTreeMap<DistrictId, Score>,
+    nominees: &BTreeMap<DistrictId, NodeId>,
+    silent: impl Fn(NodeId) -> bool,
+) -> (Vec<SeatedLord>, Option<NodeId>) {
+    let present =
+        |s: &&SeatedLord| roster.district_of(s.lord) == Some(s.district) && !silent(s.lord);
+    let expiring = term.and_then(|_| {
+        seated
+            .iter()
+            .filter(present)
+            .filter(|s| s.term_end.is_some_and(|e| e <= now))
+            .min_by_key(|s| (s.term_end, s.lord))
+            .copied()
+    });
+    let pairs: Vec<(NodeId, DistrictId)> = seated
+        .iter()
+        .filter(|s| Some(s.lord) != expiring.map(|x| x.lord))
+        .map(|s| (s.lord, s.district))
+        .collect();
+    let want = match expiring {
+        None => choose(count, &pairs, roster, standings, nominees, &silent),
+        Some(x) => {
+            let gone = |l: NodeId| l == x.lord || silent(l);
+            let mut others = nominees.clone();
+            others.remove(&x.district);
+            let mut w = choose(count, &pairs, roster, standings, &others, gone);
+            if w.len() < count.min(roster.districts().count()) {
+                w = choose(count, &w, roster, standings, nominees, gone);
+            }
+            if w.len() < count.min(roster.districts().count())
+                && !w.iter().any(|(_, d)| *d == x.district)
+            {
+                w.push((x.lord, x.district));
+            }
+            w
+        }
+    };
+    let Some(term) = term.filter(|t| !t.is_zero()) else {
+        let lords = want
+            .into_iter()
+            .map(|(lord, district)| SeatedLord {
+                lord,
+                district,
+                term_end: None,
+            })
+            .collect();
+        return (lords, None);
+    };
+    let rotated = expiring.map(|x| x.lord);
+    let kept = |l: NodeId| Some(l) != rotated && want.iter().any(|(w, _)| *w == l);
+    let mut ends: BTreeMap<NodeId, Duration> = seated
+        .iter()
+        .filter(|s| kept(s.lord))
+        .filter_map(|s| s.term_end.map(|e| (s.lord, e)))
+        .collect();
+    let mut freed: VecDeque<Duration> = {
+        let mut f: Vec<Duration> = seated
+            .iter()
+            .filter(|s| !kept(s.lord))
+            .filter_map(|s| s.term_end)
+            .map(|e| next_end(e, term, now))
+            .collect();
+        f.sort();
+        f.into()
+    };
+    let seats = count.min(roster.districts().count()).max(1);
+    let step = term / u32::try_from(seats).unwrap_or(u32::MAX);
+    for (lord, _) in &want {
+        if ends.contains_key(lord) {
+            continue;
+        }
+        let end = freed
+            .pop_front()
+            .unwrap_or_else(|| grid_end(now, term, step, ends.values()));
+        ends.insert(*lord, end);
+    }
+    let lords = want
+        .into_iter()
+        .map(|(lord, district)| SeatedLord {
+            lord,
+            district,
+            term_end: ends.get(&lord).copied(),
+        })
+        .collect();
+    (lords, rotated)
+}
+
+/// `end` moved on by whole terms until it lies after `now`.
+fn next_end(end: Duration, term: Duration, now: Duration) -> Duration {
+    if end > now {
+        return end;
+    }
+    let behind = (now - end).as_millis();
+    let t = term.as_millis().max(1);
+    let terms = u32::try_from(behind / t + 1).unwrap_or(u32::MAX);
+    end + term.saturating_mul(terms)
+}
+
+/// The first point of the grid `anchor + j·step` after `now` (the anchor is the
+/// earliest end in `taken`, else `now`) that is at least half a step from every end in
+/// `taken` modulo `term`; a full term from `now` if none within a term is.
+fn grid_end<'a>(
+    now: Duration,
+    term: Duration,
+    step: Duration,
+    taken: impl Iterator<Item = &'a Duration> + Clone,
+) -> Duration {
+    let t = term.as_millis().max(1);
+    let far = |c: Duration| {
+        taken.clone().all(|e| {
+            let d = c.as_millis().abs_diff(e.as_millis()) % t;
+            2 * d.min(t - d) >= step.as_millis()
+        })
+    };
+    let anchor = taken.clone().min().copied().unwrap_or(now);
+    let step = step.max(Duration::from_millis(1));
+    let mut c = anchor + step;
+    while c <= now {
+        c = next_end(c, step, now);
+    }
+    while c <= now + term {
+        if far(c) {
+            return c;
+        }
+        c += step;
+    }
+    now + term
 }
 
 #[cfg(test)]
@@ -384,6 +617,260 @@ mod tests {
             choose(9, &[], &r, &standings, &nominees, |_| false).len(),
             4,
             "at most one per district"
+        );
+    }
+
+    fn at(ms: u64) -> Duration {
+        Duration::from_millis(ms)
+    }
+
+    fn sl(lord: u64, district: u64, end: Option<u64>) -> SeatedLord {
+        SeatedLord {
+            lord: NodeId(lord),
+            district: DistrictId(district),
+            term_end: end.map(at),
+        }
+    }
+
+    #[test]
+    fn the_plan_staggers_terms_and_rotates_one_ended_term_at_a_time() {
+        let r4 = roster(4);
+        let r3 = roster(3);
+        let standings: BTreeMap<DistrictId, Score> =
+            [(0, 5_000), (1, 9_000), (2, 7_000), (3, 8_000)]
+                .into_iter()
+                .map(|(d, s)| (DistrictId(d), Score::new(s).unwrap()))
+                .collect();
+        let nominees: BTreeMap<DistrictId, NodeId> = (0..4)
+            .map(|d| (DistrictId(d), NodeId(10 * d + 2)))
+            .collect();
+        let three = vec![
+            sl(12, 1, Some(1_000)),
+            sl(32, 3, Some(2_000)),
+            sl(22, 2, Some(3_000)),
+        ];
+        // (what, roster, term ms, clock ms, seated, silent, expected Lords, rotated)
+        type Case<'a> = (
+            &'a str,
+            &'a Roster,
+            Option<u64>,
+            u64,
+            Vec<SeatedLord>,
+            Option<u64>,
+            Vec<SeatedLord>,
+            Option<u64>,
+        );
+        let cases: Vec<Case<'_>> = vec![
+            (
+                "first seating: ends term/L apart from now",
+                &r4,
+                Some(3_000),
+                500,
+                vec![],
+                None,
+                vec![
+                    sl(12, 1, Some(1_500)),
+                    sl(32, 3, Some(2_500)),
+                    sl(22, 2, Some(3_500)),
+                ],
+                None,
+            ),
+            (
+                "no term ended: nothing changes",
+                &r4,
+                Some(3_000),
+                999,
+                three.clone(),
+                None,
+                three.clone(),
+                None,
+            ),
+            (
+                "the earliest ended term goes to the best district without a Lord, one term on",
+                &r4,
+                Some(3_000),
+                2_500,
+                three.clone(),
+                None,
+                vec![
+                    sl(32, 3, Some(2_000)),
+                    sl(22, 2, Some(3_000)),
+                    sl(2, 0, Some(4_000)),
+                ],
+                Some(12),
+            ),
+            (
+                "every district sits: its own nominee if another member, else reseated",
+                &r3,
+                Some(3_000),
+                1_000,
+                vec![
+                    sl(12, 1, Some(2_000)),
+                    sl(2, 0, Some(3_000)),
+                    sl(21, 2, Some(1_000)),
+                ],
+                None,
+                vec![
+                    sl(12, 1, Some(2_000)),
+                    sl(2, 0, Some(3_000)),
+                    sl(22, 2, Some(4_000)),
+                ],
+                Some(21),
+            ),
+            (
+                "the only choice is reseated for a fresh term",
+                &r3,
+                Some(3_000),
+                1_000,
+                vec![
+                    sl(12, 1, Some(1_000)),
+                    sl(2, 0, Some(2_000)),
+                    sl(22, 2, Some(3_000)),
+                ],
+                None,
+                vec![
+                    sl(2, 0, Some(2_000)),
+                    sl(22, 2, Some(3_000)),
+                    sl(12, 1, Some(4_000)),
+                ],
+                Some(12),
+            ),
+            (
+                "a seat left empty long ago keeps its phase",
+                &r4,
+                Some(3_000),
+                7_200,
+                vec![
+                    sl(12, 1, Some(1_000)),
+                    sl(32, 3, Some(8_000)),
+                    sl(22, 2, Some(9_000)),
+                ],
+                None,
+                vec![
+                    sl(32, 3, Some(8_000)),
+                    sl(22, 2, Some(9_000)),
+                    sl(2, 0, Some(10_000)),
+                ],
+                Some(12),
+            ),
+            (
+                "a silent Lord's successor inherits its end; no rotation",
+                &r4,
+                Some(3_000),
+                500,
+                three.clone(),
+                Some(32),
+                vec![
+                    sl(12, 1, Some(1_000)),
+                    sl(22, 2, Some(3_000)),
+                    sl(2, 0, Some(2_000)),
+                ],
+                None,
+            ),
+            (
+                "a silent Lord whose term ended is replaced, not rotated",
+                &r4,
+                Some(3_000),
+                1_500,
+                three.clone(),
+                Some(12),
+                vec![
+                    sl(32, 3, Some(2_000)),
+                    sl(22, 2, Some(3_000)),
+                    sl(2, 0, Some(4_000)),
+                ],
+                None,
+            ),
+            (
+                "a new seat beside two Lords takes the free point of the grid",
+                &r4,
+                Some(3_000),
+                0,
+                vec![sl(12, 1, Some(1_000)), sl(32, 3, Some(3_000))],
+                None,
+                vec![
+                    sl(12, 1, Some(1_000)),
+                    sl(32, 3, Some(3_000)),
+                    sl(22, 2, Some(2_000)),
+                ],
+                None,
+            ),
+            (
+                "no terms: no ends and no rotation",
+                &r4,
+                None,
+                9_999,
+                vec![sl(12, 1, None)],
+                None,
+                vec![sl(12, 1, None), sl(32, 3, None), sl(22, 2, None)],
+                None,
+            ),
+        ];
+        for (what, roster, term, now, seated, silent, want, rotated) in cases {
+            let got = plan(
+                3,
+                term.map(at),
+                at(now),
+                &seated,
+                roster,
+                &standings,
+                &nominees,
+                |l| Some(l.get()) == silent,
+            );
+            assert_eq!(got, (want, rotated.map(NodeId)), "{what}");
+        }
+    }
+
+    #[test]
+    fn a_seated_decree_is_refused_when_it_rotates_early_or_turns_the_clock_back() {
+        let r = roster(3);
+        let mut l = Lords::default();
+        let first = [
+            sl(1, 0, Some(1_000)),
+            sl(12, 1, Some(2_000)),
+            sl(23, 2, Some(3_000)),
+        ];
+        assert_eq!(l.seat_terms(at(0), &first, None, &r), Ok(()));
+        assert_eq!(l.term_ends(NodeId(12)), Some(at(2_000)));
+        assert_eq!(l.term_ends(NodeId(2)), None);
+        let next = [
+            sl(12, 1, Some(2_000)),
+            sl(23, 2, Some(3_000)),
+            sl(2, 0, Some(4_000)),
+        ];
+        // (what, clock ms, rotated, result)
+        let cases: Vec<(&str, u64, u64, Result<(), &str>)> = vec![
+            (
+                "before the term ended",
+                999,
+                1,
+                Err("the rotated Lord's term has not ended"),
+            ),
+            (
+                "a member that does not sit",
+                1_000,
+                2,
+                Err("the rotated Lord does not sit"),
+            ),
+        ];
+        for (what, clock, rotated, result) in cases {
+            assert_eq!(
+                l.seat_terms(at(clock), &next, Some(NodeId(rotated)), &r),
+                result,
+                "{what}"
+            );
+            assert_eq!(
+                l.term_ends(NodeId(1)),
+                Some(at(1_000)),
+                "{what}: nothing changed"
+            );
+        }
+        assert_eq!(l.seat_terms(at(1_000), &next, Some(NodeId(1)), &r), Ok(()));
+        assert_eq!(l.clock(), Some(at(1_000)));
+        assert!(!l.is_lord(NodeId(1)));
+        assert_eq!(
+            l.seat_terms(at(900), &next, None, &r),
+            Err("its log clock runs backwards")
         );
     }
 }

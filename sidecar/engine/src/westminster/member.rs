@@ -14,7 +14,7 @@ use crate::engine::{
 };
 use crate::state::{self, Command, Key, Read, Response, Scope, StateMachine};
 use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
-use crate::westminster::lords::{Decided, choose};
+use crate::westminster::lords::{Decided, plan};
 use crate::westminster::reputation::{self, Observer, ReputationTable, Score};
 use crate::westminster::reputation_duty::{ReputationDuty, standing};
 use crate::westminster::session::Sessions;
@@ -271,6 +271,9 @@ pub struct Member {
     votes_sent: BTreeMap<LogIndex, Time>,
     /// As Prime Minister: when it last proposed a `Lords` decree, and the next review.
     lords_proposed: Option<Time>,
+    /// The log clock of the last `Seated` decree applied, and this member's clock when
+    /// it applied it: the member's reading of the log clock runs on from there.
+    lords_clock: Option<(Duration, Time)>,
     out: MemberReady,
 }
 
@@ -385,6 +388,7 @@ impl Member {
             presence_sent: None,
             votes_sent: BTreeMap::new(),
             lords_proposed: None,
+            lords_clock: None,
             out: MemberReady::default(),
             config,
         })
@@ -454,6 +458,13 @@ impl Member {
     #[must_use]
     pub fn seat_host(&self, district: DistrictId) -> Option<NodeId> {
         self.hosts.get(&district).copied()
+    }
+
+    /// The last Commons index this member has applied (the global state's applied index):
+    /// [`Member::lords`] is the House as of this index.
+    #[must_use]
+    pub fn commons_applied(&self) -> LogIndex {
+        self.global_kv.applied_index()
     }
 
     /// The revision of `scope` this member has applied.
@@ -540,6 +551,15 @@ impl Member {
     #[must_use]
     pub fn lords(&self) -> &Lords {
         &self.lords
+    }
+
+    /// This member's reading of the Commons log clock that Lords' terms end on: the last
+    /// `Seated` decree's stamp plus the time this member's clock says has passed since
+    /// it applied it (`None` before the first). Compare with [`Lords::term_ends`].
+    #[must_use]
+    pub fn lords_clock(&self) -> Option<Duration> {
+        self.lords_clock
+            .map(|(at, applied)| at + self.now.saturating_since(applied))
     }
 
     /// Whether this member sits in the Lords.
@@ -1332,6 +1352,23 @@ impl Member {
                 }
                 self.lords_proposed = None;
             }
+            CommonsDecree::Seated { at, lords, rotated } => {
+                match self
+                    .lords
+                    .seat_terms(at, &lords, rotated, &self.config.roster)
+                {
+                    Ok(()) => {
+                        for (lord, _) in self.lords.seated() {
+                            self.lords_heard.entry(*lord).or_insert(self.now);
+                        }
+                        self.lords_clock = Some((at, self.now));
+                    }
+                    Err(why) => {
+                        tracing::debug!(%index, why, "a Seated decree is refused");
+                    }
+                }
+                self.lords_proposed = None;
+            }
             CommonsDecree::Pending { decree } => self.lords.propose(index, decree, ticket),
             CommonsDecree::LordPresent { lord } => {
                 if origin == Some(lord) {
@@ -1484,10 +1521,11 @@ impl Member {
         }
     }
 
-    /// The Prime Minister keeps the Lords seated: it proposes a `Lords` decree (an
+    /// The Prime Minister keeps the Lords seated: it proposes a seating decree (an
     /// ordinary one) when a Lord is missing — none chosen yet, one silent for longer than
     /// `lords.timeout`, or one no longer in its district — and a nominee can take the
-    /// place.
+    /// place, or when a Lord's term has ended on its reading of the log clock
+    /// (`lords::plan`; docs/protocol.md §11.3). Every proposal is a `Seated` decree.
     fn review_lords(&mut self) {
         let Some(seat) = self.seat.as_ref() else {
             return;
@@ -1514,21 +1552,25 @@ impl Member {
                 .get(&l)
                 .is_some_and(|t| (*t).max(since) + timeout <= now)
         };
-        let want = choose(
+        let clock = self.lords_clock().unwrap_or(Duration::ZERO);
+        let current = self.lords.seated_terms();
+        let (want, rotated) = plan(
             self.config.lords.count,
-            self.lords.seated(),
+            self.config.lords.lord_term,
+            clock,
+            &current,
             &self.config.roster,
             &self.standings,
             &self.nominees,
             silent,
         );
-        let same = want.len() == self.lords.seated().len()
-            && want.iter().all(|w| self.lords.seated().contains(w));
-        if same {
+        if rotated.is_none() && want == current {
             return;
         }
-        let payload = CommonsDecree::Lords {
+        let payload = CommonsDecree::Seated {
+            at: clock,
             lords: want.clone(),
+            rotated,
         }
         .encode();
         let Some(seat) = self.seat.as_mut() else {
@@ -1536,7 +1578,7 @@ impl Member {
         };
         match seat.replica.propose(now, vec![payload]) {
             Ok(_) => {
-                tracing::info!(lords = ?want, "the Prime Minister proposes the Lords");
+                tracing::info!(lords = ?want, ?rotated, "the Prime Minister proposes the Lords");
                 self.lords_proposed = Some(now);
             }
             Err(err) => tracing::debug!(error = %err, "the Commons refused the Lords decree"),

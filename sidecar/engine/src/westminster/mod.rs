@@ -29,7 +29,7 @@ pub use decode_error::DecodeError;
 pub use district_command::{DistrictCommand, SeatPersist};
 pub use envelope::Envelope;
 pub use ids::{COMMONS, DistrictId};
-pub use lords::{Enacted, Lords};
+pub use lords::{Enacted, Lords, SeatedLord};
 pub use member::{Event, Member, MemberError, MemberReady, Proposal, Refused};
 pub use roster::{DistrictRoster, Roster, RosterError};
 pub use seat_record::SeatRecord;

@@ -25,6 +25,8 @@ pub struct Mode {
     pub converge_only: bool,
     /// `--term-limit-ms`.
     pub term_limit_ms: u64,
+    /// `--lord-term-ms`.
+    pub lord_term_ms: u64,
 }
 
 /// Parses `--members 3` or `--members 3,5,3`.
@@ -133,6 +135,7 @@ pub fn main(mode: &Mode, shared: &Shared) -> ExitCode {
         tick_ms: shared.tick_ms,
         converge_only: mode.converge_only || mode.scale,
         term_limit_ms: mode.term_limit_ms,
+        lord_term_ms: mode.lord_term_ms,
     };
     if let Err(e) = base.validate() {
         eprintln!("simulate: {e}");
@@ -238,6 +241,7 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     let (mut district_ho, mut commons_ho) = (HandOverCounts::default(), HandOverCounts::default());
     let mut overlapping = 0u64;
     let (mut critical, mut lords_sets) = ((0u64, 0u64, 0u64, 0u64), 0u64);
+    let (mut rotations, mut terms_checked, mut refused) = (0u64, 0u64, 0u64);
     for o in outcomes {
         if let Some(r) = &o.report {
             if let Some(t) = r.convene_after_start {
@@ -282,6 +286,9 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
                 critical.3 + r.critical.3,
             );
             lords_sets += r.lords_sets;
+            rotations += r.lord_rotations;
+            refused += r.lord_seatings_refused;
+            terms_checked += r.lords_terms_checked;
             if single {
                 println!(
                     "seed {}: {} districts ({} members), faults {}, {} chaos steps; {} events over {} virtual ms; {} crashes; trace-hash: {:016x}",
@@ -353,6 +360,10 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     println!(
         "lords: {lords_sets} sets seated; critical decrees: {} amendments proposed, {} enacted, {} rejected; critical-ratified judged {} decisions",
         critical.0, critical.1, critical.2, critical.3
+    );
+    println!(
+        "lord terms ({} ms): {rotations} rotations, {refused} committed Seated decrees refused (repeats); lords-terms compared {terms_checked} member looks with the log",
+        base.lord_term_ms
     );
     if commits > 0 {
         println!(

@@ -3,7 +3,7 @@
 //!
 //! When a member reports `Event::CriticalEnacted { decree, index }`, the checker reads
 //! that member's Commons log (its seat record) through `index` on its own: the `Lords`
-//! decrees say who sits at `index`, the entry at `decree` must be a `Pending` decree,
+//! and `Seated` decrees (replayed as lords-terms does) say who sits at `index`, the entry at `decree` must be a `Pending` decree,
 //! and the `LordVote`s for it in the log up to `index`, each carried by a session entry
 //! whose origin is the voting Lord, must hold ayes of more than half of the Lords seated
 //! at `index`. Each (decree, index, term) is judged once.
@@ -11,10 +11,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use parliament_engine::engine::{Entry, Payload};
-use parliament_engine::westminster::{CommonsDecree, DistrictId, Roster, SessionEntry};
+use parliament_engine::westminster::{CommonsDecree, Roster, SessionEntry};
 use parliament_engine::{LogIndex, NodeId, Term, Time};
 
 use crate::sim::invariants::Violation;
+use crate::sim::invariants::lords_terms::{House, judge};
 
 /// The critical-ratified checker.
 #[derive(Debug, Default)]
@@ -26,7 +27,7 @@ pub struct CriticalRatified {
 
 /// A Westminster decree in a Commons entry, with the origin of the session entry that
 /// carried it (if one did).
-fn decree_of(e: &Entry) -> Option<(CommonsDecree, Option<NodeId>)> {
+pub(crate) fn decree_of(e: &Entry) -> Option<(CommonsDecree, Option<NodeId>)> {
     let Payload::Command(bytes) = &e.payload else {
         return None;
     };
@@ -67,6 +68,7 @@ impl CriticalRatified {
         }
         self.checked += 1;
         let mut lords: BTreeSet<NodeId> = BTreeSet::new();
+        let mut house = House::default();
         let mut pending = false;
         let mut ayes: BTreeMap<NodeId, bool> = BTreeMap::new();
         for e in log.iter().filter(|e| e.index <= index) {
@@ -74,13 +76,10 @@ impl CriticalRatified {
                 continue;
             };
             match d {
-                CommonsDecree::Lords { lords: seated } => {
-                    let mut districts: BTreeSet<DistrictId> = BTreeSet::new();
-                    lords = seated
-                        .into_iter()
-                        .filter(|(l, d)| roster.district_of(*l) == Some(*d) && districts.insert(*d))
-                        .map(|(l, _)| l)
-                        .collect();
+                CommonsDecree::Lords { .. } | CommonsDecree::Seated { .. } => {
+                    // Refused Seated decrees change nothing, as on the members.
+                    let _ = judge(&mut house, &d, e.index, roster, &mut BTreeSet::new());
+                    lords = house.lords.iter().map(|s| s.lord).collect();
                 }
                 CommonsDecree::Pending { .. } if e.index == decree => pending = true,
                 CommonsDecree::LordVote {
@@ -116,7 +115,7 @@ impl CriticalRatified {
 mod tests {
     use bytes::Bytes;
     use parliament_engine::state::DistrictName;
-    use parliament_engine::westminster::{CriticalDecree, DistrictRoster, Ticket};
+    use parliament_engine::westminster::{CriticalDecree, DistrictId, DistrictRoster, Ticket};
 
     use super::*;
 

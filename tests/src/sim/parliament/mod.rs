@@ -12,7 +12,7 @@ mod run;
 
 pub use event::ParliamentEvent;
 pub use hand_overs::{HandOverCounts, HandOvers};
-pub use options::ParliamentOptions;
+pub use options::{LORD_TERM_MS, ParliamentOptions};
 pub use report::ParliamentReport;
 pub use run::{ParliamentRun, run_parliament};
 

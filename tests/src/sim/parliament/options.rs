@@ -29,7 +29,12 @@ pub struct ParliamentOptions {
     pub converge_only: bool,
     /// Term limit of representatives and the Prime Minister, in virtual ms (0: off).
     pub term_limit_ms: u64,
+    /// Term of a Lord, in virtual ms (0: no terms); seats end a third of it apart.
+    pub lord_term_ms: u64,
 }
+
+/// The default `--lord-term-ms`: short enough that a run rotates every seat several times.
+pub const LORD_TERM_MS: u64 = 12_000;
 
 impl Default for ParliamentOptions {
     fn default() -> Self {
@@ -43,6 +48,7 @@ impl Default for ParliamentOptions {
             tick_ms: 10,
             converge_only: false,
             term_limit_ms: 8_000,
+            lord_term_ms: LORD_TERM_MS,
         }
     }
 }
@@ -97,6 +103,13 @@ impl ParliamentOptions {
                 want: "0 (off) or at least 6000 (the Commons election timeout)",
             });
         }
+        if self.lord_term_ms != 0 && self.lord_term_ms < 6_000 {
+            return Err(Error::Option {
+                option: "--lord-term-ms",
+                value: self.lord_term_ms.to_string(),
+                want: "0 (off) or at least 6000 (the Commons election timeout)",
+            });
+        }
         if self.keys == 0 {
             return Err(Error::Option {
                 option: "--keys",
@@ -124,6 +137,7 @@ impl ParliamentOptions {
             ("keys", u64::from(self.keys), u64::from(d.keys)),
             ("tick-ms", self.tick_ms, d.tick_ms),
             ("term-limit-ms", self.term_limit_ms, d.term_limit_ms),
+            ("lord-term-ms", self.lord_term_ms, d.lord_term_ms),
         ] {
             if value != default {
                 let _ = write!(cmd, " --{flag} {value}");

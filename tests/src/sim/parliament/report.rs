@@ -61,6 +61,13 @@ pub struct ParliamentReport {
     pub critical: (u64, u64, u64, u64),
     /// Distinct sets of Lords the Commons seated.
     pub lords_sets: u64,
+    /// Lords' seats given anew because a term ended (rotations in the committed log).
+    pub lord_rotations: u64,
+    /// Committed `Seated` decrees every member refused (a rotation proposed again, a
+    /// lagging log clock).
+    pub lord_seatings_refused: u64,
+    /// Member looks the lords-terms checker compared with its replay of the log.
+    pub lords_terms_checked: u64,
 }
 
 impl ParliamentReport {

@@ -19,8 +19,8 @@ use crate::linearizability::{CheckOptions, KvModel, check};
 use crate::sim::invariants::{
     AcknowledgedPresent, CommittedNotLost, CriticalRatified, ElectionSafety,
     GlobalStateMachineSafety, Invariant, LeaderCompleteness, LeaseSafety, LogMatching, LogView,
-    Observation, PrimeMinisterSafety, RepresentativeSafety, SeatInvariant, SeatObservation,
-    SeatSafety, SessionFairness, StateMachineSafety, Violation,
+    LordsTerms, Observation, PrimeMinisterSafety, RepresentativeSafety, SeatInvariant,
+    SeatObservation, SeatSafety, SessionFairness, StateMachineSafety, Violation,
 };
 use crate::sim::parliament::{HandOvers, ParliamentEvent, ParliamentOptions, ParliamentReport};
 use crate::sim::trace::payload_digest;
@@ -113,6 +113,7 @@ pub struct ParliamentRun {
     tables: BTreeSet<(DistrictId, LogIndex)>,
     hand_overs: HandOvers,
     critical: CriticalRatified,
+    lords_terms: LordsTerms,
     /// Critical decrees decided, by (pending index, deciding index, passed).
     decided: BTreeSet<(LogIndex, LogIndex, bool)>,
     amendments: u64,
@@ -227,6 +228,8 @@ impl ParliamentRun {
                     count: 3,
                     timeout: LORD_TIMEOUT,
                     presence_interval: Duration::from_secs(2),
+                    lord_term: (opts.lord_term_ms > 0)
+                        .then(|| Duration::from_millis(opts.lord_term_ms)),
                 };
                 (id, MemberNode::new(config))
             })
@@ -275,6 +278,7 @@ impl ParliamentRun {
             tables: BTreeSet::new(),
             hand_overs: HandOvers::default(),
             critical: CriticalRatified::default(),
+            lords_terms: LordsTerms::default(),
             decided: BTreeSet::new(),
             amendments: 0,
             lords_sets: BTreeSet::new(),
@@ -1069,6 +1073,16 @@ impl ParliamentRun {
         if !lords.is_empty() && !self.lords_sets.contains(&lords) {
             self.lords_sets.insert(lords);
         }
+        let applied = m.commons_applied();
+        self.lords_terms.look(
+            id,
+            at,
+            m.seat_record().entries(),
+            applied,
+            &m.lords().seated_terms(),
+            &self.roster,
+            &mut self.violations,
+        );
         let record = m.seat_record().clone();
         let hosting = m.seat_incarnation();
         let sessions = m.session_status();
@@ -1419,6 +1433,9 @@ impl ParliamentRun {
             self.critical.checked,
         );
         r.lords_sets = self.lords_sets.len() as u64;
+        r.lord_rotations = self.lords_terms.rotations();
+        r.lord_seatings_refused = self.lords_terms.refused();
+        r.lords_terms_checked = self.lords_terms.checked;
         let (judged, worst) = self.fairness.figures();
         r.fairness = (judged, worst, self.fairness.bound());
         for h in &self.histories {

@@ -134,3 +134,33 @@ fn lords_ratify_critical_decrees_and_unreachable_lords_are_replaced() {
         "no Lord was ever replaced: {sets} sets in 10 seeds"
     );
 }
+
+#[test]
+fn lords_rotate_several_times_when_their_terms_end_calm_or_not() {
+    for (what, faults) in [("calm", FaultSet::none()), ("faulty", FaultSet::all())] {
+        let (mut rotations, mut checked) = (0, 0);
+        for seed in 0..2 {
+            let opts = ParliamentOptions {
+                faults,
+                steps: 40_000,
+                lord_term_ms: 6_000,
+                ..small(seed)
+            };
+            let report = run_parliament(&opts).expect("valid options");
+            assert!(
+                report.passed(),
+                "{what} seed {seed}: {:?}\nreplay: {}",
+                report.violations,
+                opts.replay_command()
+            );
+            rotations += report.lord_rotations;
+            checked += report.lords_terms_checked;
+        }
+        tracing::info!(what, rotations, checked, "--- Lords rotated");
+        assert!(
+            rotations >= 6,
+            "{what}: only {rotations} rotations in 3 seeds"
+        );
+        assert!(checked > 0, "{what}: lords-terms compared nothing");
+    }
+}

@@ -18,6 +18,7 @@ fn quick_lords(c: &mut MemberConfig) {
         count: 3,
         timeout: Duration::from_secs(6),
         presence_interval: Duration::from_secs(2),
+        lord_term: None,
     };
     c.term_limits = TermLimits {
         representative: None,
@@ -161,4 +162,40 @@ fn an_unreachable_lord_is_replaced_by_a_reachable_member_of_its_district() {
         now.iter().any(|(l, d)| *d == district && *l != victim),
         "{now:?}"
     );
+}
+
+#[test]
+fn lords_rotate_one_at_a_time_when_their_staggered_terms_end() {
+    let mut p = Parliament::configured(3, 3, SessionConfig::default(), |c| {
+        quick_lords(c);
+        c.lords.lord_term = Some(Duration::from_secs(30));
+    });
+    p.elect_prime_minister();
+    p.run_for(15_000);
+    let pm = p.prime_ministers()[0];
+    let first = p.members[&pm].lords().seated_terms();
+    assert_eq!(first.len(), 3, "{first:?}");
+    let mut ends: Vec<Duration> = first.iter().filter_map(|s| s.term_end).collect();
+    ends.sort();
+    assert_eq!(ends.len(), 3);
+    tracing::info!(?ends, "--- the terms end 10 s apart");
+    for w in ends.windows(2) {
+        assert_eq!(w[1] - w[0], Duration::from_secs(10), "{ends:?}");
+    }
+    tracing::info!("--- run two terms: every seat is given anew, later, alike everywhere");
+    p.run_for(60_000);
+    let pm = p.prime_ministers()[0];
+    let later = p.members[&pm].lords().seated_terms();
+    assert_eq!(later.len(), 3, "{later:?}");
+    let clock = p.members[&pm].lords().clock().unwrap();
+    assert!(clock >= Duration::from_secs(50), "{clock:?}");
+    for s in &later {
+        let end = s.term_end.unwrap();
+        assert!(end > ends[2], "{s:?} still ends by the first schedule");
+        for m in p.members.values() {
+            assert_eq!(m.lords().term_ends(s.lord), Some(end), "member {}", m.id());
+        }
+    }
+    let districts: BTreeSet<DistrictId> = later.iter().map(|s| s.district).collect();
+    assert_eq!(districts.len(), 3);
 }
