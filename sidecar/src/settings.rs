@@ -1,9 +1,11 @@
-//! Timings and session bounds from a Parliament spec, the same numbers a cluster uses.
+//! Timings, session bounds, term limits and the Lords from a Parliament spec: the same
+//! numbers a cluster uses. (`termLimits.staggerSeconds` is not passed on: the core
+//! staggers districts over the tenure itself.)
 
 use std::time::Duration;
 
 use parliament_crds::ParliamentSpec;
-use parliament_engine::westminster::{SessionConfig, Timings};
+use parliament_engine::westminster::{LordsConfig, SessionConfig, TermLimits, Timings};
 
 use crate::node::Settings;
 
@@ -36,9 +38,52 @@ pub fn from_spec(spec: &ParliamentSpec) -> Settings {
             .max(1),
         max_queue: defaults.max_queue,
     };
+    let secs = |v: u32| Duration::from_secs(u64::from(v));
+    let limits = &spec.term_limits;
+    let term_limits = if limits.enabled {
+        TermLimits {
+            representative: Some(secs(limits.representative_max_tenure_seconds)),
+            prime_minister: Some(secs(limits.prime_minister_max_tenure_seconds)),
+        }
+    } else {
+        TermLimits {
+            representative: None,
+            prime_minister: None,
+        }
+    };
+    let lords = LordsConfig {
+        count: usize::try_from(spec.lords.size).unwrap_or(usize::MAX),
+        lord_term: Some(secs(spec.lords.term_seconds)),
+        ..LordsConfig::default()
+    };
     Settings {
         district,
         commons,
         sessions,
+        term_limits,
+        lords,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_spec_sets_timings_sessions_terms_and_lords() {
+        let text = include_str!("../../examples/parliament.yaml");
+        let spec = parliament_crds::parliament_from_yaml(text)
+            .expect("the example parses")
+            .spec;
+        let s = from_spec(&spec);
+        assert_eq!(s.district.election_timeout_min, Duration::from_millis(1000));
+        assert_eq!(s.commons.election_timeout_min, Duration::from_millis(3000));
+        assert_eq!(s.sessions.max_batch_per_district, 128);
+        assert_eq!(
+            s.term_limits.prime_minister,
+            Some(Duration::from_secs(1800))
+        );
+        assert_eq!(s.lords.count, 3);
+        assert_eq!(s.lords.lord_term, Some(Duration::from_secs(86_400)));
     }
 }

@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use parliament_engine::engine::Role;
 use parliament_engine::state::{Command, Key, Response, Scope};
-use parliament_engine::westminster::{Member, MemberConfig, SessionConfig, Timings};
+use parliament_engine::westminster::{
+    LordsConfig, Member, MemberConfig, SessionConfig, TermLimits, Timings,
+};
 use parliament_engine::{LogIndex, NodeId, Term};
 use parliament_net::{TlsConfig, Transport, TransportConfig};
 use parliament_store::{Ledger, LedgerOptions};
@@ -40,6 +42,10 @@ pub struct Settings {
     pub commons: Timings,
     /// Sessions.
     pub sessions: SessionConfig,
+    /// Term limits of representatives and the Prime Minister.
+    pub term_limits: TermLimits,
+    /// The House of Lords.
+    pub lords: LordsConfig,
 }
 
 impl Default for Settings {
@@ -48,6 +54,8 @@ impl Default for Settings {
             district: Timings::district(),
             commons: Timings::commons(),
             sessions: SessionConfig::default(),
+            term_limits: TermLimits::default(),
+            lords: LordsConfig::default(),
         }
     }
 }
@@ -123,6 +131,8 @@ impl Node {
         config.district = options.settings.district;
         config.commons = options.settings.commons;
         config.sessions = options.settings.sessions;
+        config.term_limits = options.settings.term_limits;
+        config.lords = options.settings.lords;
         let member = Member::new(config, recovered.into_persisted(), clock.now())?;
 
         let mut transport_config = TransportConfig::new(directory.cluster(), me);
