@@ -758,6 +758,13 @@ impl Member {
             encoded
         };
         let entry = SessionEntry { ticket, command };
+        self.route_session_entry(entry)
+    }
+
+    /// Queues a session entry here when this member represents its district, else passes
+    /// it to the representative (docs/protocol.md#96-sessions).
+    fn route_session_entry(&mut self, entry: SessionEntry) -> Result<Ticket, Refused> {
+        let ticket = entry.ticket;
         let status = self.replica.status();
         let result = if status.role == Role::Leader {
             self.sessions
@@ -806,28 +813,7 @@ impl Member {
             }
             .encode(),
         };
-        let status = self.replica.status();
-        let result = if status.role == Role::Leader {
-            self.sessions
-                .enqueue(entry)
-                .map_err(|(_, queued)| self.busy(self.district, queued))
-        } else if let Some(rep) = status.leader {
-            self.out.messages.push((
-                rep,
-                Envelope::Session(SessionMessage::Submit {
-                    ticket,
-                    command: entry.command,
-                }),
-            ));
-            Ok(())
-        } else {
-            Err(Refused::NotLeader {
-                group: self.district.group(),
-                leader: None,
-            })
-        };
-        self.refresh_seat();
-        result.map(|()| ticket)
+        self.route_session_entry(entry)
     }
 
     fn busy(&self, district: DistrictId, queued: usize) -> Refused {
