@@ -359,13 +359,26 @@ impl Driver {
     }
 
     fn persist_send(&mut self, ready: &MemberReady) -> Result<()> {
+        let ledger = &mut self.ledger;
+        if let Some(snap) = &ready.snapshot {
+            // The district leader's snapshot first: the ledger keeps its log after the
+            // snapshot only if it holds the snapshot's last entry (Raft §7).
+            tokio::task::block_in_place(|| ledger.install_snapshot(snap.meta, &snap.data))?;
+        }
         if ready.hard_state.is_some() || !ready.entries.is_empty() {
             let started = std::time::Instant::now();
-            let ledger = &mut self.ledger;
             // fsync blocks: tell the runtime, so other tasks move to another worker.
             tokio::task::block_in_place(|| ledger.persist(ready.hard_state, &ready.entries))?;
             self.metrics
                 .observe_persist(started.elapsed().as_secs_f64());
+        }
+        if let Some(taken) = &ready.taken {
+            // This member's own snapshot, after the entries it covers are durable; then
+            // the log segments it covers are freed.
+            tokio::task::block_in_place(|| {
+                ledger.install_snapshot(taken.meta, &taken.data)?;
+                ledger.compact(taken.meta.index)
+            })?;
         }
         for (to, envelope) in &ready.messages {
             if let Err(e) = self.transport.send(*to, envelope) {

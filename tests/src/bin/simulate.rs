@@ -161,6 +161,7 @@ fn main() -> ExitCode {
             converge_only: args.converge_only,
             term_limit_ms: args.term_limit_ms,
             lord_term_ms: args.lord_term_ms,
+            snapshot_every: args.snapshot_every,
         };
         let shared = parliament::Shared {
             seed: args.seed,

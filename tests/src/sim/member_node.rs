@@ -40,6 +40,10 @@ pub struct SendStats {
     pub session: u64,
     /// Every member it ever sent a message to.
     pub peers: BTreeSet<NodeId>,
+    /// Snapshots the member took of its own state.
+    pub snapshots_taken: u64,
+    /// Snapshots it installed from its district leader.
+    pub snapshots_installed: u64,
 }
 
 /// A member on a simulated disk.
@@ -52,6 +56,9 @@ pub struct MemberNode {
     persists: Vec<PersistRecord>,
     contract: Vec<String>,
     stats: SendStats,
+    /// Entries dropped from the disk by the member's own snapshots, for the checkers
+    /// (they were applied before the snapshot that covers them was taken).
+    compacted: Vec<Entry>,
 }
 
 impl MemberNode {
@@ -66,6 +73,7 @@ impl MemberNode {
             persists: Vec::new(),
             contract: Vec::new(),
             stats: SendStats::default(),
+            compacted: Vec::new(),
         }
     }
 
@@ -102,6 +110,11 @@ impl MemberNode {
         std::mem::take(&mut self.persists)
     }
 
+    /// Entries the member's own snapshots compacted away since the last call.
+    pub fn take_compacted(&mut self) -> Vec<Entry> {
+        std::mem::take(&mut self.compacted)
+    }
+
     /// Breaches of the `MemberReady` contract since the last call.
     pub fn take_contract(&mut self) -> Vec<String> {
         std::mem::take(&mut self.contract)
@@ -121,6 +134,18 @@ impl MemberNode {
                 return;
             }
             let ready = member.take_ready();
+            if let Some(snap) = ready.snapshot {
+                // Step 1 begins with the leader's snapshot (the store's install rule).
+                self.stats.snapshots_installed += 1;
+                let removed = self.disk.install_snapshot(snap);
+                if !removed.is_empty() {
+                    self.persists.push(PersistRecord {
+                        prev_term: self.disk.snapshot_meta().term,
+                        entries: Vec::new(),
+                        removed,
+                    });
+                }
+            }
             if ready.hard_state.is_some() || !ready.entries.is_empty() {
                 let prev_term = ready
                     .entries
@@ -141,6 +166,26 @@ impl MemberNode {
                         }
                     }
                     Err(e) => self.contract.push(e.to_string()),
+                }
+            }
+            if let Some(taken) = ready.taken {
+                // The member's own snapshot, after the entries it covers are durable.
+                if self.disk.term_at(taken.meta.index) == Some(taken.meta.term) {
+                    let through = taken.meta.index;
+                    self.stats.snapshots_taken += 1;
+                    self.compacted.extend(
+                        self.disk
+                            .entries()
+                            .iter()
+                            .filter(|e| e.index <= through)
+                            .cloned(),
+                    );
+                    self.disk.compact(taken);
+                } else {
+                    self.contract.push(format!(
+                        "a snapshot at {} term {} of entries not persisted",
+                        taken.meta.index, taken.meta.term
+                    ));
                 }
             }
             for (to, envelope) in ready.messages {
@@ -179,6 +224,7 @@ impl Node for MemberNode {
     fn crash(&mut self) {
         self.member = None;
         self.events.clear();
+        self.compacted.clear();
     }
 
     fn restart(&mut self, now: Time, seed: u64, out: &mut Outbox<Envelope>) {

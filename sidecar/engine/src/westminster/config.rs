@@ -153,6 +153,10 @@ pub struct MemberConfig {
     pub term_limits: TermLimits,
     /// The House of Lords.
     pub lords: LordsConfig,
+    /// Snapshot the member's state and compact its district log (and its record of the
+    /// seat's Commons log) every this many applied district entries; 0 never does
+    /// (docs/protocol.md#12-snapshots-and-compaction). Default 10,000.
+    pub snapshot_every: u64,
 }
 
 impl MemberConfig {
@@ -170,6 +174,7 @@ impl MemberConfig {
             publish_interval: Duration::from_secs(10),
             term_limits: TermLimits::default(),
             lords: LordsConfig::default(),
+            snapshot_every: 10_000,
         }
     }
 }

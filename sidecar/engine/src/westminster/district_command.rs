@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use crate::engine::{Entry, HardState, Payload};
+use crate::engine::{Entry, HardState, Payload, Snapshot, SnapshotMeta};
 use crate::state::Error;
 use crate::state::wire::{Reader, Writer, to_u64};
 use crate::types::{LogIndex, NodeId, Term};
@@ -15,6 +15,8 @@ const VERSION: u8 = 1;
 const TAG_KV: u8 = 1;
 const TAG_SEAT_PERSIST: u8 = 2;
 const TAG_REPUTATION: u8 = 3;
+/// A seat persist that also carries a Commons snapshot (after the fields of tag 2).
+const TAG_SEAT_PERSIST_SNAPSHOT: u8 = 4;
 
 /// One command of a district log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +42,10 @@ pub struct SeatPersist {
     pub entries: Vec<Entry>,
     /// The Commons commit index the seat has learned.
     pub commit: LogIndex,
+    /// A Commons snapshot the seat received from the Prime Minister (its log was
+    /// behind the Prime Minister's compaction): installed before `entries`, and the
+    /// global state of every member of the district becomes its image.
+    pub snapshot: Option<Snapshot>,
 }
 
 impl DistrictCommand {
@@ -54,7 +60,11 @@ impl DistrictCommand {
                 w.bytes(bytes);
             }
             DistrictCommand::SeatPersist(p) => {
-                w.u8(TAG_SEAT_PERSIST);
+                w.u8(if p.snapshot.is_some() {
+                    TAG_SEAT_PERSIST_SNAPSHOT
+                } else {
+                    TAG_SEAT_PERSIST
+                });
                 w.u64(p.incarnation.get());
                 w.bool(p.hard_state.is_some());
                 if let Some(hs) = p.hard_state {
@@ -63,19 +73,13 @@ impl DistrictCommand {
                     w.u64(hs.vote.map_or(0, NodeId::get));
                     w.u64(hs.commit.get());
                 }
-                w.u64(to_u64(p.entries.len()));
-                for e in &p.entries {
-                    w.u64(e.term.get());
-                    w.u64(e.index.get());
-                    match &e.payload {
-                        Payload::Noop => w.u8(0),
-                        Payload::Command(b) => {
-                            w.u8(1);
-                            w.bytes(b);
-                        }
-                    }
-                }
+                put_entries(&mut w, &p.entries);
                 w.u64(p.commit.get());
+                if let Some(snap) = &p.snapshot {
+                    w.u64(snap.meta.index.get());
+                    w.u64(snap.meta.term.get());
+                    w.bytes(&snap.data);
+                }
             }
             DistrictCommand::Reputation(table) => {
                 w.u8(TAG_REPUTATION);
@@ -96,7 +100,7 @@ impl DistrictCommand {
         let offset = r.position();
         let cmd = match r.u8("district command tag")? {
             TAG_KV => DistrictCommand::Kv(Bytes::copy_from_slice(r.bytes("key-value command")?)),
-            TAG_SEAT_PERSIST => {
+            tag @ (TAG_SEAT_PERSIST | TAG_SEAT_PERSIST_SNAPSHOT) => {
                 let incarnation = Term(r.u64("seat incarnation")?);
                 let hard_state = if r.bool("seat hard state flag")? {
                     let term = Term(r.u64("seat term")?);
@@ -111,49 +115,24 @@ impl DistrictCommand {
                 } else {
                     None
                 };
-                let count = r.u64("seat entry count")?;
-                // Each entry takes at least 17 bytes: refuse counts the input cannot hold
-                // before allocating for them.
-                if count > to_u64(r.remaining() / 17) {
-                    return Err(Error::Truncated {
-                        what: "seat entries",
-                        offset: r.position(),
-                        needed: count.saturating_mul(17),
-                        available: r.remaining(),
-                    }
-                    .into());
-                }
-                let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-                for _ in 0..count {
-                    let term = Term(r.u64("seat entry term")?);
-                    let index = LogIndex(r.u64("seat entry index")?);
-                    let at = r.position();
-                    let payload = match r.u8("seat entry kind")? {
-                        0 => Payload::Noop,
-                        1 => {
-                            Payload::Command(Bytes::copy_from_slice(r.bytes("seat entry payload")?))
-                        }
-                        tag => {
-                            return Err(Error::UnknownTag {
-                                what: "seat entry kind",
-                                tag,
-                                offset: at,
-                            }
-                            .into());
-                        }
-                    };
-                    entries.push(Entry {
-                        term,
-                        index,
-                        payload,
-                    });
-                }
+                let entries = take_entries(&mut r)?;
                 let commit = LogIndex(r.u64("seat commit")?);
+                let snapshot = if tag == TAG_SEAT_PERSIST_SNAPSHOT {
+                    let meta = SnapshotMeta {
+                        index: LogIndex(r.u64("seat snapshot index")?),
+                        term: Term(r.u64("seat snapshot term")?),
+                    };
+                    let data = Bytes::copy_from_slice(r.bytes("seat snapshot image")?);
+                    Some(Snapshot { meta, data })
+                } else {
+                    None
+                };
                 DistrictCommand::SeatPersist(SeatPersist {
                     incarnation,
                     hard_state,
                     entries,
                     commit,
+                    snapshot,
                 })
             }
             TAG_REPUTATION => {
@@ -171,6 +150,65 @@ impl DistrictCommand {
         r.finish("district command")?;
         Ok(cmd)
     }
+}
+
+/// Appends log entries: a count, then each entry's term, index and payload.
+pub(crate) fn put_entries(w: &mut Writer, entries: &[Entry]) {
+    w.u64(to_u64(entries.len()));
+    for e in entries {
+        w.u64(e.term.get());
+        w.u64(e.index.get());
+        match &e.payload {
+            Payload::Noop => w.u8(0),
+            Payload::Command(b) => {
+                w.u8(1);
+                w.bytes(b);
+            }
+        }
+    }
+}
+
+/// Reads what [`put_entries`] wrote.
+///
+/// # Errors
+/// A [`DecodeError`] naming the field; never panics.
+pub(crate) fn take_entries(r: &mut Reader<'_>) -> Result<Vec<Entry>, DecodeError> {
+    let count = r.u64("seat entry count")?;
+    // Each entry takes at least 17 bytes: refuse counts the input cannot hold
+    // before allocating for them.
+    if count > to_u64(r.remaining() / 17) {
+        return Err(Error::Truncated {
+            what: "seat entries",
+            offset: r.position(),
+            needed: count.saturating_mul(17),
+            available: r.remaining(),
+        }
+        .into());
+    }
+    let mut entries = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    for _ in 0..count {
+        let term = Term(r.u64("seat entry term")?);
+        let index = LogIndex(r.u64("seat entry index")?);
+        let at = r.position();
+        let payload = match r.u8("seat entry kind")? {
+            0 => Payload::Noop,
+            1 => Payload::Command(Bytes::copy_from_slice(r.bytes("seat entry payload")?)),
+            tag => {
+                return Err(Error::UnknownTag {
+                    what: "seat entry kind",
+                    tag,
+                    offset: at,
+                }
+                .into());
+            }
+        };
+        entries.push(Entry {
+            term,
+            index,
+            payload,
+        });
+    }
+    Ok(entries)
 }
 
 #[cfg(test)]
@@ -200,6 +238,20 @@ mod tests {
                 },
             ],
             commit: LogIndex(2),
+            snapshot: None,
+        }
+    }
+
+    fn persist_with_snapshot() -> SeatPersist {
+        SeatPersist {
+            snapshot: Some(Snapshot {
+                meta: SnapshotMeta {
+                    index: LogIndex(1),
+                    term: Term(2),
+                },
+                data: Bytes::from_static(b"global image"),
+            }),
+            ..persist()
         }
     }
 
@@ -220,6 +272,7 @@ mod tests {
         for cmd in [
             DistrictCommand::Kv(Bytes::from_static(b"kv")),
             DistrictCommand::SeatPersist(persist()),
+            DistrictCommand::SeatPersist(persist_with_snapshot()),
             DistrictCommand::Reputation(table()),
         ] {
             assert_eq!(DistrictCommand::decode(&cmd.encode()).unwrap(), cmd);
@@ -230,6 +283,7 @@ mod tests {
     fn every_truncation_is_refused() {
         for cmd in [
             DistrictCommand::SeatPersist(persist()),
+            DistrictCommand::SeatPersist(persist_with_snapshot()),
             DistrictCommand::Reputation(table()),
         ] {
             let bytes = cmd.encode();

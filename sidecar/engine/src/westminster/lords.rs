@@ -6,9 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
+use crate::state;
+use crate::state::wire::{Reader, Writer, to_u64};
 use crate::types::{LogIndex, NodeId};
 use crate::westminster::reputation::Score;
-use crate::westminster::{CriticalDecree, DistrictId, Roster, Ticket};
+use crate::westminster::{CommonsDecree, CriticalDecree, DecodeError, DistrictId, Roster, Ticket};
 
 /// Enacted and rejected decrees remembered, newest last.
 const MAX_DECIDED: usize = 1024;
@@ -269,6 +271,186 @@ impl Lords {
                 reasons: p.nays.into_values().collect(),
             }
         }
+    }
+}
+
+impl Lords {
+    /// Appends the Lords to a snapshot image (docs/protocol.md#12-snapshots).
+    pub(crate) fn put(&self, w: &mut Writer) {
+        w.u64(to_u64(self.seated.len()));
+        for (lord, district) in &self.seated {
+            w.u64(lord.get());
+            w.u64(district.0);
+        }
+        w.u64(to_u64(self.ends.len()));
+        for (lord, end) in &self.ends {
+            w.u64(lord.get());
+            put_duration(w, *end);
+        }
+        w.bool(self.clock.is_some());
+        put_duration(w, self.clock.unwrap_or_default());
+        w.u64(to_u64(self.pending.len()));
+        for (index, p) in &self.pending {
+            w.u64(index.get());
+            put_content(w, &p.content);
+            w.bool(p.ticket.is_some());
+            let t = p.ticket.unwrap_or(Ticket {
+                origin: NodeId(0),
+                epoch: 0,
+                seq: 0,
+            });
+            w.u64(t.origin.get());
+            w.u64(t.epoch);
+            w.u64(t.seq);
+            put_ids(w, &p.ayes);
+            w.u64(to_u64(p.nays.len()));
+            for (lord, reason) in &p.nays {
+                w.u64(lord.get());
+                w.str(reason);
+            }
+        }
+        w.u64(to_u64(self.decided.len()));
+        for e in &self.decided {
+            w.u64(e.decree.get());
+            w.u64(e.index.get());
+            put_content(w, &e.content);
+            w.bool(e.passed);
+            put_ids(w, &e.ayes);
+            w.u64(to_u64(e.seated));
+        }
+    }
+
+    /// Reads what [`Lords::put`] wrote.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] naming the field; never panics.
+    pub(crate) fn take(r: &mut Reader<'_>) -> Result<Lords, DecodeError> {
+        let mut lords = Lords::default();
+        for _ in 0..count(r, "seated Lords", 16)? {
+            let lord = NodeId(r.u64("seated Lord")?);
+            let district = DistrictId(r.u64("seated Lord's district")?);
+            lords.seated.push((lord, district));
+        }
+        for _ in 0..count(r, "Lords' term ends", 16)? {
+            let lord = NodeId(r.u64("Lord with a term")?);
+            lords
+                .ends
+                .insert(lord, take_duration(r, "Lord's term end")?);
+        }
+        let has_clock = r.bool("Lords clock flag")?;
+        let clock = take_duration(r, "Lords clock")?;
+        lords.clock = has_clock.then_some(clock);
+        for _ in 0..count(r, "pending critical decrees", 41)? {
+            let index = LogIndex(r.u64("pending decree index")?);
+            let content = take_content(r)?;
+            let has_ticket = r.bool("pending decree ticket flag")?;
+            let ticket = Ticket {
+                origin: NodeId(r.u64("pending decree origin")?),
+                epoch: r.u64("pending decree epoch")?,
+                seq: r.u64("pending decree seq")?,
+            };
+            let ayes = take_ids(r, "pending decree ayes")?;
+            let mut nays = BTreeMap::new();
+            for _ in 0..count(r, "pending decree nays", 16)? {
+                let lord = NodeId(r.u64("nay Lord")?);
+                nays.insert(lord, r.str("nay reason")?.to_owned());
+            }
+            lords.pending.insert(
+                index,
+                Pending {
+                    content,
+                    ticket: has_ticket.then_some(ticket),
+                    ayes,
+                    nays,
+                },
+            );
+        }
+        for _ in 0..count(r, "decided critical decrees", 34)? {
+            let decree = LogIndex(r.u64("decided decree")?);
+            let index = LogIndex(r.u64("decided at")?);
+            let content = take_content(r)?;
+            let passed = r.bool("decided passed")?;
+            let ayes = take_ids(r, "decided ayes")?;
+            let seated = usize::try_from(r.u64("decided seated")?).unwrap_or(usize::MAX);
+            lords.decided.push_back(Enacted {
+                decree,
+                index,
+                content,
+                passed,
+                ayes,
+                seated,
+            });
+        }
+        Ok(lords)
+    }
+}
+
+/// A count of items each at least `min` bytes long, refused when the input cannot hold
+/// that many (before anything is allocated for them).
+pub(crate) fn count(
+    r: &mut Reader<'_>,
+    what: &'static str,
+    min: usize,
+) -> Result<u64, DecodeError> {
+    let n = r.u64(what)?;
+    if n > to_u64(r.remaining() / min.max(1)) {
+        return Err(state::Error::Truncated {
+            what,
+            offset: r.position(),
+            needed: n.saturating_mul(to_u64(min)),
+            available: r.remaining(),
+        }
+        .into());
+    }
+    Ok(n)
+}
+
+pub(crate) fn put_duration(w: &mut Writer, d: Duration) {
+    w.u64(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+}
+
+pub(crate) fn take_duration(
+    r: &mut Reader<'_>,
+    what: &'static str,
+) -> Result<Duration, DecodeError> {
+    Ok(Duration::from_nanos(r.u64(what)?))
+}
+
+fn put_ids(w: &mut Writer, ids: &BTreeSet<NodeId>) {
+    w.u64(to_u64(ids.len()));
+    for id in ids {
+        w.u64(id.get());
+    }
+}
+
+fn take_ids(r: &mut Reader<'_>, what: &'static str) -> Result<BTreeSet<NodeId>, DecodeError> {
+    let mut ids = BTreeSet::new();
+    for _ in 0..count(r, what, 8)? {
+        ids.insert(NodeId(r.u64(what)?));
+    }
+    Ok(ids)
+}
+
+/// A critical decree's content, as its `Pending` decree encodes it.
+fn put_content(w: &mut Writer, content: &CriticalDecree) {
+    w.bytes(
+        &CommonsDecree::Pending {
+            decree: content.clone(),
+        }
+        .encode(),
+    );
+}
+
+fn take_content(r: &mut Reader<'_>) -> Result<CriticalDecree, DecodeError> {
+    let at = r.position();
+    match CommonsDecree::decode(r.bytes("critical decree")?)? {
+        CommonsDecree::Pending { decree } => Ok(decree),
+        _ => Err(DecodeError::OutOfRange {
+            what: "critical decree",
+            value: 0,
+            offset: at,
+            rule: "must be a pending critical decree",
+        }),
     }
 }
 

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use crate::engine::{
     Config, ConfigError, Entry, HardState, Message, MessageBody, Payload, Persisted, ReadId,
-    ReadLevel, ReadOutcome, Ready, Rejected, Replica, Role, RoleChange, Status,
+    ReadLevel, ReadOutcome, Ready, Rejected, Replica, Role, RoleChange, Snapshot, SnapshotMeta,
+    Status,
 };
 use crate::state::{self, Command, Key, Read, Response, Scope, StateMachine};
 use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
@@ -21,10 +22,12 @@ use crate::westminster::session::Sessions;
 use crate::westminster::term_limit::{Poll, TermLimit, stagger};
 use crate::westminster::ticket_log::TicketLog;
 use crate::westminster::{
-    Amendment, COMMONS, CommonsDecree, CriticalDecree, DistrictCommand, DistrictId, Enacted,
-    Envelope, Lords, MemberConfig, SeatPersist, SeatRecord, SessionEntry, SessionMessage,
+    Amendment, COMMONS, CommonsDecree, CriticalDecree, DecodeError, DistrictCommand, DistrictId,
+    Enacted, Envelope, Lords, MemberConfig, SeatPersist, SeatRecord, SessionEntry, SessionMessage,
     SessionStatus, Ticket,
 };
+
+mod image;
 
 /// A district's standing is resubmitted to the Commons only when it moved by more than
 /// this (5 %): standings order Prime Minister candidacy, which needs no precision, and
@@ -132,15 +135,24 @@ pub enum Event {
     },
 }
 
-/// What the shell must do, in this order: persist `hard_state` and `entries` (the
-/// district replica's, with the engine's truncation rule), then send `messages`, then
-/// act on `events`.
+/// What the shell must do, in this order: persist `snapshot` (a district leader's,
+/// with the engine's install rule), then `hard_state` and `entries` (the district
+/// replica's, with the engine's truncation rule), then `taken` (this member's own
+/// snapshot: store it, then compact the stored log through it); then send `messages`,
+/// then act on `events`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemberReady {
+    /// A snapshot received from the district leader, to persist first (the member has
+    /// already restored its state from it).
+    pub snapshot: Option<Snapshot>,
     /// District hard state to persist.
     pub hard_state: Option<HardState>,
     /// District entries to persist.
     pub entries: Vec<Entry>,
+    /// A snapshot this member took of its own state at its applied index
+    /// (docs/protocol.md#12-snapshots-and-compaction): persist it after `entries`, then
+    /// drop the stored log through its index.
+    pub taken: Option<Snapshot>,
     /// Messages, each to one member.
     pub messages: Vec<(NodeId, Envelope)>,
     /// Events, in order.
@@ -274,6 +286,8 @@ pub struct Member {
     /// The log clock of the last `Seated` decree applied, and this member's clock when
     /// it applied it: the member's reading of the log clock runs on from there.
     lords_clock: Option<(Duration, Time)>,
+    /// The district index of the newest snapshot (taken or installed).
+    snapshot_at: LogIndex,
     out: MemberReady,
 }
 
@@ -286,6 +300,17 @@ pub enum MemberError {
     /// The engine refused its configuration or persisted state.
     #[error(transparent)]
     Engine(#[from] ConfigError),
+    /// The stored snapshot's image does not decode: the snapshot file is damaged or
+    /// was written by another program.
+    #[error(
+        "the stored snapshot at district index {index} is not a member image this build reads: {source}"
+    )]
+    Image {
+        /// The snapshot's index.
+        index: LogIndex,
+        /// What is wrong with it.
+        source: DecodeError,
+    },
     /// The state machine refused its configuration.
     #[error(transparent)]
     State(#[from] state::Error),
@@ -334,11 +359,11 @@ impl Member {
         );
         config.district.apply_to(&mut c);
         c.seed = config.seed;
+        let stored = persisted.snapshot.clone();
         let replica = Replica::new(c, persisted, now)?;
         let district_scope = Scope::District(roster_district.name.clone());
         let district_kv = StateMachine::new(state::Config::for_scopes([district_scope]))?;
-        let global_kv =
-            StateMachine::new(state::Config::for_scopes([Scope::Global, Scope::Critical]))?;
+        let global_kv = StateMachine::new(image::global_scopes())?;
         let duty = ReputationDuty::new(config.id, config.reputation.clone(), now)?;
         let limits = config.term_limits;
         for (level, limit, min) in [
@@ -357,7 +382,7 @@ impl Member {
                 return Err(MemberError::TermLimitTooShort { level, limit, min });
             }
         }
-        Ok(Member {
+        Member {
             district,
             replica,
             district_kv,
@@ -389,9 +414,24 @@ impl Member {
             votes_sent: BTreeMap::new(),
             lords_proposed: None,
             lords_clock: None,
+            snapshot_at: LogIndex(0),
             out: MemberReady::default(),
             config,
-        })
+        }
+        .restored(stored)
+    }
+
+    /// Restores a member just built from a stored snapshot's image.
+    fn restored(mut self, stored: Option<Snapshot>) -> Result<Member, MemberError> {
+        if let Some(snap) = stored {
+            self.restore_member(snap.meta, &snap.data)
+                .map_err(|source| MemberError::Image {
+                    index: snap.meta.index,
+                    source,
+                })?;
+            self.snapshot_at = snap.meta.index;
+        }
+        Ok(self)
     }
 
     // ----- observation ---------------------------------------------------------------
@@ -1122,11 +1162,60 @@ impl Member {
                 break;
             }
         }
+        self.maybe_snapshot();
         std::mem::take(&mut self.out)
+    }
+
+    /// Takes a snapshot of this member's state at its applied index once
+    /// `snapshot_every` entries were applied since the last, and compacts the district
+    /// log and the seat record through it (docs/protocol.md#12-snapshots-and-compaction).
+    fn maybe_snapshot(&mut self) {
+        let every = self.config.snapshot_every;
+        if every == 0 || self.applied.0 < self.snapshot_at.0.saturating_add(every) {
+            return;
+        }
+        let index = self.applied;
+        let Some(term) = self.replica.log().term_at(index) else {
+            return;
+        };
+        // The seat record is compacted through its commit index first: the member image
+        // then carries its entries after that index only, and the global image is the
+        // data of its Commons snapshot.
+        let global = self.global_image();
+        let commit = self.seat_record.commit();
+        if let Some(commons_term) = self.seat_record.term_at(commit).filter(|_| commit.0 > 0) {
+            let meta = SnapshotMeta {
+                index: commit,
+                term: commons_term,
+            };
+            self.seat_record.compact(meta, global.clone());
+            if let Some(seat) = self.seat.as_mut()
+                && let Err(err) = seat.replica.compact(Snapshot { meta, data: global })
+            {
+                tracing::debug!(error = %err, "the seat's log is not compacted yet");
+            }
+        }
+        let snapshot = Snapshot {
+            meta: SnapshotMeta { index, term },
+            data: self.member_image(),
+        };
+        match self.replica.compact(snapshot.clone()) {
+            Ok(()) => {
+                tracing::debug!(member = %self.config.id, %index, bytes = snapshot.data.len(), "snapshot taken");
+                self.snapshot_at = index;
+                self.out.taken = Some(snapshot);
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "the district refused this member's snapshot")
+            }
+        }
     }
 
     fn handle_district_ready(&mut self, ready: Ready) {
         let group = self.district.group();
+        if let Some(snap) = ready.snapshot {
+            self.install_district_snapshot(snap);
+        }
         if let Some(hs) = ready.hard_state {
             self.out.hard_state = Some(hs);
         }
@@ -1164,6 +1253,36 @@ impl Member {
         }
     }
 
+    /// A snapshot from the district leader: this member's state becomes its image
+    /// before anything else of the `Ready` applies, and the shell persists it first.
+    fn install_district_snapshot(&mut self, snap: Snapshot) {
+        let index = snap.meta.index;
+        if let Err(err) = self.restore_member(snap.meta, &snap.data) {
+            // The leader's image does not decode here (another build?): the state stays as
+            // it was, which is behind the log; the member keeps running and says so.
+            tracing::error!(member = %self.config.id, %index, error = %err, "the district leader's snapshot does not decode");
+            return;
+        }
+        tracing::info!(member = %self.config.id, %index, "installed the district leader's snapshot");
+        self.release_seat();
+        self.snapshot_at = index;
+        // Entries staged for persistence that the snapshot covers or the install
+        // discarded are not persisted; nor is an older snapshot of this member's own.
+        let log = self.replica.log();
+        self.out
+            .entries
+            .retain(|e| e.index > index && log.term_at(e.index) == Some(e.term));
+        if self
+            .out
+            .taken
+            .as_ref()
+            .is_some_and(|t| t.meta.index <= index)
+        {
+            self.out.taken = None;
+        }
+        self.out.snapshot = Some(snap);
+    }
+
     fn apply_district_entry(&mut self, e: &Entry) {
         let group = self.district.group();
         self.applied = e.index;
@@ -1193,7 +1312,14 @@ impl Member {
             }
             Ok(DistrictCommand::SeatPersist(p)) => {
                 self.skip_district(e.index);
-                for ce in self.seat_record.apply(&p) {
+                let applied = self.seat_record.apply(&p);
+                if let Some(snap) = applied.restored {
+                    // The seat installed the Prime Minister's Commons snapshot.
+                    if let Err(err) = self.restore_global(&snap.data) {
+                        tracing::error!(index = %snap.meta.index, error = %err, "the Commons snapshot does not decode");
+                    }
+                }
+                for ce in applied.committed {
                     self.apply_global_entry(&ce);
                 }
             }
@@ -1877,9 +2003,20 @@ impl Member {
         let Some(seat) = self.seat.as_mut() else {
             return;
         };
-        let commit = ready.committed.last().map_or(seat.commit_sent, |e| e.index);
-        let needs_persist =
-            ready.hard_state.is_some() || !ready.entries.is_empty() || commit > seat.commit_sent;
+        let commit = ready
+            .committed
+            .last()
+            .map_or(seat.commit_sent, |e| e.index)
+            .max(
+                ready
+                    .snapshot
+                    .as_ref()
+                    .map_or(LogIndex(0), |s| s.meta.index),
+            );
+        let needs_persist = ready.snapshot.is_some()
+            || ready.hard_state.is_some()
+            || !ready.entries.is_empty()
+            || commit > seat.commit_sent;
         if !needs_persist {
             seat.pending.push_back(PendingSeatReady {
                 persist_at: None,
@@ -1892,6 +2029,7 @@ impl Member {
             hard_state: ready.hard_state,
             entries: ready.entries.clone(),
             commit,
+            snapshot: ready.snapshot.clone(),
         };
         let payload = DistrictCommand::SeatPersist(persist).encode();
         match self.replica.propose(self.now, vec![payload]) {

@@ -4,8 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::state::wire::{Reader, Writer, to_u64};
 use crate::types::NodeId;
-use crate::westminster::Ticket;
+use crate::westminster::lords::count;
+use crate::westminster::{DecodeError, Ticket};
 
 /// Tickets remembered per origin incarnation; older ones count as seen.
 const WINDOW: usize = 1024;
@@ -39,6 +41,39 @@ impl TicketLog {
             }
         }
         true
+    }
+
+    /// Appends the log to a snapshot image.
+    pub(crate) fn put(&self, w: &mut Writer) {
+        w.u64(to_u64(self.origins.len()));
+        for ((origin, epoch), window) in &self.origins {
+            w.u64(origin.get());
+            w.u64(*epoch);
+            w.u64(window.floor);
+            w.u64(to_u64(window.seen.len()));
+            for seq in &window.seen {
+                w.u64(*seq);
+            }
+        }
+    }
+
+    /// Reads what [`TicketLog::put`] wrote.
+    ///
+    /// # Errors
+    /// A [`DecodeError`] naming the field; never panics.
+    pub(crate) fn take(r: &mut Reader<'_>) -> Result<TicketLog, DecodeError> {
+        let mut log = TicketLog::default();
+        for _ in 0..count(r, "ticket origins", 32)? {
+            let origin = NodeId(r.u64("ticket origin")?);
+            let epoch = r.u64("ticket epoch")?;
+            let floor = r.u64("ticket floor")?;
+            let mut seen = BTreeSet::new();
+            for _ in 0..count(r, "tickets seen", 8)? {
+                seen.insert(r.u64("ticket seq")?);
+            }
+            log.origins.insert((origin, epoch), Window { floor, seen });
+        }
+        Ok(log)
     }
 }
 

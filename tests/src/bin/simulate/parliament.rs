@@ -27,6 +27,8 @@ pub struct Mode {
     pub term_limit_ms: u64,
     /// `--lord-term-ms`.
     pub lord_term_ms: u64,
+    /// `--snapshot-every`.
+    pub snapshot_every: u64,
 }
 
 /// Parses `--members 3` or `--members 3,5,3`.
@@ -136,6 +138,7 @@ pub fn main(mode: &Mode, shared: &Shared) -> ExitCode {
         converge_only: mode.converge_only || mode.scale,
         term_limit_ms: mode.term_limit_ms,
         lord_term_ms: mode.lord_term_ms,
+        snapshot_every: mode.snapshot_every,
     };
     if let Err(e) = base.validate() {
         eprintln!("simulate: {e}");
@@ -238,6 +241,7 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     let (mut judged, mut worst, mut fair_bound) = (0u64, Duration::ZERO, Duration::ZERO);
     let (mut sessions, mut largest_session) = (0u64, 0u64);
     let mut tables = 0u64;
+    let mut snapshots = (0u64, 0u64, 0u64);
     let (mut district_ho, mut commons_ho) = (HandOverCounts::default(), HandOverCounts::default());
     let mut overlapping = 0u64;
     let (mut critical, mut lords_sets) = ((0u64, 0u64, 0u64, 0u64), 0u64);
@@ -276,6 +280,11 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
             sessions += r.sessions.0;
             largest_session = largest_session.max(r.sessions.1);
             tables += r.tables;
+            snapshots = (
+                snapshots.0 + r.snapshots.0,
+                snapshots.1 + r.snapshots.1,
+                snapshots.2 + r.snapshots.2,
+            );
             district_ho.add(&r.hand_overs.district);
             commons_ho.add(&r.hand_overs.commons);
             overlapping += r.hand_overs.overlapping;
@@ -345,6 +354,10 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
         fair_bound.as_millis()
     );
     println!("reputation: {tables} district tables published and applied");
+    println!(
+        "snapshots: {} taken, {} installed from a district leader, {} Commons snapshots installed by a seat",
+        snapshots.0, snapshots.1, snapshots.2
+    );
     let ho = |c: &HandOverCounts| {
         format!(
             "{} begun, {} completed, {} superseded, {} abandoned",

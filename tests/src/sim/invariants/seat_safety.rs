@@ -19,7 +19,7 @@ use crate::sim::trace::payload_digest;
 #[derive(Debug, Default)]
 pub struct SeatSafety {
     votes: BTreeMap<(DistrictId, Term), (NodeId, NodeId)>,
-    committed: BTreeMap<DistrictId, Vec<(Term, u64, NodeId)>>,
+    committed: BTreeMap<DistrictId, BTreeMap<u64, (Term, u64, NodeId)>>,
     checked: BTreeMap<NodeId, LogIndex>,
     flagged: BTreeSet<(DistrictId, &'static str, u64)>,
 }
@@ -80,7 +80,6 @@ impl SeatInvariant for SeatSafety {
                 );
             }
         }
-        let entries = record.entries();
         let commit = record.commit();
         let before = self.checked.get(&node).copied().unwrap_or_default();
         if commit < before {
@@ -91,7 +90,7 @@ impl SeatInvariant for SeatSafety {
                 out,
             );
         }
-        if (entries.len() as u64) < before.0 {
+        if record.last_index() < before {
             self.flag(
                 (district, "dropped", before.0),
                 node,
@@ -99,7 +98,7 @@ impl SeatInvariant for SeatSafety {
                 format!(
                     "{node}'s record of {district}'s seat holds {} Commons entries, but it had \
                      recorded {before} as committed",
-                    entries.len()
+                    record.last_index()
                 ),
                 out,
             );
@@ -109,11 +108,16 @@ impl SeatInvariant for SeatSafety {
         let from = if before.0 == 0 { 1 } else { before.0 };
         let mut problem = None;
         for i in from..=commit.0.max(before.0) {
-            let Some(e) = usize::try_from(i - 1).ok().and_then(|p| entries.get(p)) else {
+            let Some(e) = record.entry(LogIndex(i)) else {
+                // Compacted into the record's snapshot (checked when it was held), or
+                // beyond its log.
+                if record.snapshot().is_some_and(|s| s.meta.index.0 >= i) {
+                    continue;
+                }
                 break;
             };
             let d = payload_digest(&e.payload);
-            match usize::try_from(i - 1).ok().and_then(|p| canon.get(p)) {
+            match canon.get(&i) {
                 Some(&(term, digest, first)) if (term, digest) != (e.term, d) => {
                     problem = Some((
                         i,
@@ -126,7 +130,9 @@ impl SeatInvariant for SeatSafety {
                     break;
                 }
                 Some(_) => {}
-                None => canon.push((e.term, d, node)),
+                None => {
+                    canon.insert(i, (e.term, d, node));
+                }
             }
         }
         if let Some((i, detail)) = problem {
@@ -158,6 +164,7 @@ mod tests {
                 .map(|(i, (t, c))| entry(i as u64 + 1, *t, c))
                 .collect(),
             commit: LogIndex(commit),
+            snapshot: None,
         });
         r
     }

@@ -31,6 +31,9 @@ pub struct ParliamentOptions {
     pub term_limit_ms: u64,
     /// Term of a Lord, in virtual ms (0: no terms); seats end a third of it apart.
     pub lord_term_ms: u64,
+    /// Every member snapshots its state and compacts its district log (and its record
+    /// of the seat's Commons log) every this many applied district entries (0: never).
+    pub snapshot_every: u64,
 }
 
 /// The default `--lord-term-ms`: short enough that a run rotates every seat several times.
@@ -49,6 +52,7 @@ impl Default for ParliamentOptions {
             converge_only: false,
             term_limit_ms: 8_000,
             lord_term_ms: LORD_TERM_MS,
+            snapshot_every: 64,
         }
     }
 }
@@ -138,6 +142,7 @@ impl ParliamentOptions {
             ("tick-ms", self.tick_ms, d.tick_ms),
             ("term-limit-ms", self.term_limit_ms, d.term_limit_ms),
             ("lord-term-ms", self.lord_term_ms, d.lord_term_ms),
+            ("snapshot-every", self.snapshot_every, d.snapshot_every),
         ] {
             if value != default {
                 let _ = write!(cmd, " --{flag} {value}");

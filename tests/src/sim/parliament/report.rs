@@ -53,6 +53,10 @@ pub struct ParliamentReport {
     pub sessions: (u64, u64),
     /// Distinct reputation tables the districts published and members applied.
     pub tables: u64,
+    /// Snapshots: members' own, installed from a district leader (each restores the
+    /// member's whole state), and Commons snapshots a seat installed from the Prime
+    /// Minister (counted once per district log entry).
+    pub snapshots: (u64, u64, u64),
     /// Term-limit hand-overs.
     pub hand_overs: HandOvers,
     /// Critical decrees: amendments proposed, decrees enacted and rejected (as the

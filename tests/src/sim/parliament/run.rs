@@ -9,8 +9,8 @@ use parliament_engine::engine::{ReadId, ReadLevel, Role};
 use parliament_engine::state::{Command, DistrictName, Key, Scope, Write};
 use parliament_engine::westminster::reputation::ReputationTable;
 use parliament_engine::westminster::{
-    Amendment, COMMONS, DistrictId, DistrictRoster, Event, LordsConfig, MemberConfig, Refused,
-    Roster, SessionConfig, TermLimits, Ticket,
+    Amendment, COMMONS, DistrictCommand, DistrictId, DistrictRoster, Event, LordsConfig,
+    MemberConfig, Refused, Roster, SeatRecord, SessionConfig, TermLimits, Ticket,
 };
 use parliament_engine::{GroupId, LogIndex, NodeId, Term, Time};
 
@@ -103,6 +103,18 @@ pub struct ParliamentRun {
     committed: Vec<BTreeSet<Vec<u8>>>,
     hints: Vec<Option<NodeId>>,
     applied: BTreeMap<NodeId, (LogIndex, u64)>,
+    /// The applied-sequence fingerprint through each district index, as first seen: a
+    /// member that restores a snapshot there continues from it.
+    chains: BTreeMap<(DistrictId, LogIndex), u64>,
+    /// Each district's seat record as its committed district log builds it, never
+    /// compacted; and the committed Commons log they hold, from index 1. The Commons
+    /// checkers replay this log (members compact theirs; committed entries are the same
+    /// everywhere, which seat-safety and commons agreement check).
+    shadows: BTreeMap<DistrictId, SeatRecord>,
+    commons_log: Vec<parliament_engine::engine::Entry>,
+    /// Critical decrees a member enacted, judged at the end of its look.
+    enacted_pending: Vec<(NodeId, Time, LogIndex, LogIndex)>,
+    commons_installs: u64,
     next_read: u64,
     next_value: u64,
     next_partition: u64,
@@ -231,6 +243,7 @@ impl ParliamentRun {
                     lord_term: (opts.lord_term_ms > 0)
                         .then(|| Duration::from_millis(opts.lord_term_ms)),
                 };
+                config.snapshot_every = opts.snapshot_every;
                 (id, MemberNode::new(config))
             })
             .collect();
@@ -269,6 +282,11 @@ impl ParliamentRun {
             committed: vec![BTreeSet::new(); n],
             hints: vec![None; n],
             applied: BTreeMap::new(),
+            chains: BTreeMap::new(),
+            shadows: BTreeMap::new(),
+            commons_log: Vec::new(),
+            enacted_pending: Vec::new(),
+            commons_installs: 0,
             next_read: 1,
             next_value: 1,
             next_partition: FIRST_PARTITION,
@@ -1020,6 +1038,7 @@ impl ParliamentRun {
             return;
         };
         let persists = node.take_persists();
+        let compacted = node.take_compacted();
         let events = node.take_events();
         let contract = node.take_contract();
         for why in contract {
@@ -1054,12 +1073,53 @@ impl ParliamentRun {
         // Entries applied since the last look, with a chain over the applied sequence.
         let (mut last, mut ch) = self.applied.get(&id).copied().unwrap_or_default();
         let mut applied_obs = Vec::new();
+        let mut restored = None;
+        let log = m.district_log();
         while last < status.applied {
-            last = last.next();
-            let Some(e) = m.district_log().entry(last) else {
+            let next = last.next();
+            let held = log
+                .entry(next)
+                .or_else(|| compacted.iter().find(|e| e.index == next));
+            let Some(e) = held else {
+                // Not in the log nor compacted by this member since the last look: the
+                // member restored a snapshot (at a restart, or from its leader) that
+                // covers it. It continues from the snapshot's fingerprint.
+                let offset = log.offset_index();
+                if offset >= next {
+                    let term = log.term_at(offset).unwrap_or_default();
+                    ch = self
+                        .chains
+                        .get(&(district, offset))
+                        .copied()
+                        .unwrap_or_default();
+                    restored = Some(parliament_engine::engine::SnapshotMeta {
+                        index: offset,
+                        term,
+                    });
+                    applied_obs.clear();
+                    last = offset;
+                    continue;
+                }
                 break;
             };
+            last = next;
             ch = chain(ch, e.index, e.term, payload_digest(&e.payload));
+            if let std::collections::btree_map::Entry::Vacant(v) =
+                self.chains.entry((district, e.index))
+            {
+                v.insert(ch);
+                if let parliament_engine::engine::Payload::Command(bytes) = &e.payload
+                    && let Ok(DistrictCommand::SeatPersist(p)) = DistrictCommand::decode(bytes)
+                {
+                    let applied = self.shadows.entry(district).or_default().apply(&p);
+                    self.commons_installs += u64::from(applied.restored.is_some());
+                    for c in applied.committed {
+                        if c.index.0 == self.commons_log.len() as u64 + 1 {
+                            self.commons_log.push(c);
+                        }
+                    }
+                }
+            }
             applied_obs.push((e.clone(), ch));
         }
         let lease_end = status
@@ -1074,10 +1134,21 @@ impl ParliamentRun {
             self.lords_sets.insert(lords);
         }
         let applied = m.commons_applied();
+        for (node, at, decree, index) in std::mem::take(&mut self.enacted_pending) {
+            self.critical.enacted(
+                node,
+                at,
+                decree,
+                index,
+                &self.commons_log,
+                &self.roster,
+                &mut self.violations,
+            );
+        }
         self.lords_terms.look(
             id,
             at,
-            m.seat_record().entries(),
+            &self.commons_log,
             applied,
             &m.lords().seated_terms(),
             &self.roster,
@@ -1098,7 +1169,25 @@ impl ParliamentRun {
         }
         let seat = m.seat_status();
         let disk_entries = node.disk().entries().to_vec();
+        let disk_snapshot = node.disk().snapshot().map(|s| s.meta);
         self.applied.insert(id, (last.min(status.applied), ch));
+        if let Some(meta) = restored {
+            let chain = self
+                .chains
+                .get(&(district, meta.index))
+                .copied()
+                .unwrap_or_default();
+            self.observe_district(
+                district,
+                &Observation::Restored {
+                    node: id,
+                    at,
+                    meta,
+                    removed: &[],
+                    chain,
+                },
+            );
+        }
         for (e, chain) in &applied_obs {
             self.observe_district(
                 district,
@@ -1117,7 +1206,10 @@ impl ParliamentRun {
                 node: id,
                 at,
                 status: &status,
-                log: LogView::from_entries(&disk_entries),
+                log: LogView {
+                    snapshot: disk_snapshot,
+                    entries: &disk_entries,
+                },
                 lease_end,
             },
         );
@@ -1152,19 +1244,8 @@ impl ParliamentRun {
         match e {
             Event::CriticalEnacted { decree, index } => {
                 self.decided.insert((decree, index, true));
-                let roster = self.roster.clone();
-                if let Some(m) = self.world.node(id).and_then(MemberNode::member) {
-                    let log = m.seat_record().entries().to_vec();
-                    self.critical.enacted(
-                        id,
-                        at,
-                        decree,
-                        index,
-                        &log,
-                        &roster,
-                        &mut self.violations,
-                    );
-                }
+                // Judged once this look has read the member's log (after_member).
+                self.enacted_pending.push((id, at, decree, index));
             }
             Event::CriticalRejected { decree, index, .. } => {
                 self.decided.insert((decree, index, false));
@@ -1424,6 +1505,14 @@ impl ParliamentRun {
         r.crashes = self.world.crashes();
         r.commons_commit = self.commons_commit.0;
         r.tables = self.tables.len() as u64;
+        let (mut taken, mut installed) = (0, 0);
+        for id in self.roster.members() {
+            if let Some(n) = self.world.node(id) {
+                taken += n.stats().snapshots_taken;
+                installed += n.stats().snapshots_installed;
+            }
+        }
+        r.snapshots = (taken, installed, self.commons_installs);
         r.hand_overs = std::mem::take(&mut self.hand_overs);
         let passed = self.decided.iter().filter(|(_, _, p)| *p).count() as u64;
         r.critical = (

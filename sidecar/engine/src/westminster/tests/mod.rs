@@ -6,4 +6,5 @@ mod parliament;
 mod reputation;
 mod seats;
 mod sessions;
+mod snapshots;
 mod term_limits;

@@ -109,12 +109,34 @@ impl Parliament {
 
     fn handle(&mut self, id: NodeId, ready: MemberReady) {
         let disk = self.disks.get_mut(&id).unwrap();
+        let offset = |d: &Persisted| d.snapshot.as_ref().map_or(0, |s| s.meta.index.0);
+        if let Some(snap) = ready.snapshot {
+            // The store's install rule: keep the log after it only if it holds its entry.
+            let keep = disk
+                .entries
+                .iter()
+                .any(|e| e.index == snap.meta.index && e.term == snap.meta.term);
+            disk.entries.retain(|e| keep && e.index > snap.meta.index);
+            disk.snapshot = Some(snap);
+        }
         if let Some(hs) = ready.hard_state {
             disk.hard_state = hs;
         }
         if let Some(first) = ready.entries.first() {
-            disk.entries.truncate(first.index.0 as usize - 1);
+            let keep = (first.index.0 - offset(disk) - 1) as usize;
+            assert!(keep <= disk.entries.len(), "a gap in the persisted log");
+            disk.entries.truncate(keep);
             disk.entries.extend(ready.entries.iter().cloned());
+        }
+        if let Some(taken) = ready.taken {
+            assert!(
+                disk.entries
+                    .iter()
+                    .any(|e| e.index == taken.meta.index && e.term == taken.meta.term),
+                "a member snapshotted an index it has not persisted"
+            );
+            disk.entries.retain(|e| e.index > taken.meta.index);
+            disk.snapshot = Some(taken);
         }
         for (to, env) in ready.messages {
             self.queue.push_back((id, to, env));
