@@ -384,6 +384,33 @@ impl Replica {
         self.configs.last().map_or(&self.base, |(_, m)| m)
     }
 
+    /// The configuration in effect at `index`: the latest configuration entry at or
+    /// below it, else the base (the configuration at the log's offset). A shell that
+    /// snapshots at `index` stores it in the image (docs/protocol.md#104-restarts-and-snapshots).
+    #[must_use]
+    pub fn membership_at(&self, index: LogIndex) -> &Membership {
+        self.configs
+            .iter()
+            .rev()
+            .find(|(i, _)| *i <= index)
+            .map_or(&self.base, |(_, m)| m)
+    }
+
+    /// Sets the configuration at the log's offset — the snapshot at `index` this replica
+    /// restarted from or just installed — to `membership`, which the shell read from the
+    /// snapshot's image. Configuration entries after the offset stay in effect over it.
+    /// False (and nothing changes) when `index` is not the log's offset or `membership`
+    /// has no voter.
+    pub fn restore_membership(&mut self, index: LogIndex, membership: Membership) -> bool {
+        if index != self.log.offset_index() || membership.voters.is_empty() {
+            return false;
+        }
+        self.base_quorum = QuorumSystem::majority(membership.voters.iter().copied());
+        self.base = membership;
+        self.on_membership_changed();
+        true
+    }
+
     /// The latest configuration at or below the commit index.
     fn committed_membership(&self) -> &Membership {
         let commit = self.log.commit();

@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
 use crate::engine::{
-    Config, ConfigError, Entry, HardState, Message, MessageBody, Payload, Persisted, ReadId,
-    ReadLevel, ReadOutcome, Ready, Rejected, Replica, Role, RoleChange, Snapshot, SnapshotMeta,
-    Status,
+    Config, ConfigError, Entry, HardState, MembershipChange, Message, MessageBody, Payload,
+    Persisted, ReadId, ReadLevel, ReadOutcome, Ready, Rejected, Replica, Role, RoleChange,
+    Snapshot, SnapshotMeta, Status,
 };
 use crate::state::{self, Command, Key, Read, Response, Scope, StateMachine};
 use crate::types::{FencingToken, GroupId, LogIndex, NodeId, Term, Time};
@@ -297,6 +297,9 @@ pub enum MemberError {
     /// The member is not in the roster.
     #[error("member {0} is not in the roster; add it to a district first")]
     NotInRoster(NodeId),
+    /// A roster this running member cannot adopt.
+    #[error("the new roster cannot be adopted while running: {0}")]
+    RosterChange(String),
     /// The engine refused its configuration or persisted state.
     #[error(transparent)]
     Engine(#[from] ConfigError),
@@ -352,11 +355,33 @@ impl Member {
             .roster
             .district(district)
             .ok_or(MemberError::NotInRoster(config.id))?;
-        let mut c = Config::new(
-            config.id,
-            district.group(),
-            roster_district.members.iter().copied(),
-        );
+        // The configuration before any in the log: the one the stored snapshot was
+        // taken under, else the district's founders as voters and its other members as
+        // learners (docs/protocol.md#105-the-roster-and-the-configuration).
+        let base = match &persisted.snapshot {
+            Some(snap) => {
+                image::membership_of(&snap.data).map_err(|source| MemberError::Image {
+                    index: snap.meta.index,
+                    source,
+                })?
+            }
+            None => {
+                let voters = config
+                    .roster
+                    .founders(district)
+                    .cloned()
+                    .unwrap_or_default();
+                let learners = roster_district
+                    .members
+                    .iter()
+                    .copied()
+                    .filter(|m| !voters.contains(m))
+                    .collect();
+                crate::engine::Membership { voters, learners }
+            }
+        };
+        let mut c = Config::new(config.id, district.group(), base.voters.iter().copied());
+        c.learners = base.learners;
         config.district.apply_to(&mut c);
         c.seed = config.seed;
         let stored = persisted.snapshot.clone();
@@ -424,6 +449,7 @@ impl Member {
     /// Restores a member just built from a stored snapshot's image.
     fn restored(mut self, stored: Option<Snapshot>) -> Result<Member, MemberError> {
         if let Some(snap) = stored {
+            // The replica was configured from the image's membership already.
             self.restore_member(snap.meta, &snap.data)
                 .map_err(|source| MemberError::Image {
                     index: snap.meta.index,
@@ -435,6 +461,12 @@ impl Member {
     }
 
     // ----- observation ---------------------------------------------------------------
+
+    /// The district's configuration in effect at this member: voters and learners.
+    #[must_use]
+    pub fn district_membership(&self) -> &crate::engine::Membership {
+        self.replica.membership()
+    }
 
     /// This member.
     #[must_use]
@@ -655,6 +687,7 @@ impl Member {
         self.duty
             .expire(self.now, self.config.district.election_timeout_min);
         self.maybe_publish();
+        self.reconcile_membership();
         self.enforce_term_limits();
         self.lord_duties();
         self.review_lords();
@@ -662,6 +695,80 @@ impl Member {
         if self.sessions.due(self.now) {
             self.run_session();
             self.refresh_seat();
+        }
+    }
+
+    /// Adopts a newer roster (the operator added or removed pods): messages are routed
+    /// by it, and this district's leader changes the district's configuration towards
+    /// it one member at a time — a new member joins as a learner and is promoted once
+    /// caught up, a member the roster no longer lists is removed
+    /// (docs/protocol.md#105-the-roster-and-the-configuration).
+    ///
+    /// # Errors
+    /// [`MemberError::RosterChange`] when the roster moves this member to another
+    /// district, renames its district or changes its founders or the
+    /// districts themselves (a member changes district by leaving and joining again;
+    /// districts change by amendment). Nothing changed.
+    pub fn set_roster(&mut self, roster: crate::westminster::Roster) -> Result<(), MemberError> {
+        let me = self.config.id;
+        let refuse = |why: &str| Err(MemberError::RosterChange(why.to_owned()));
+        // A roster without this member is adopted: it is leaving, and while it leads it
+        // removes itself (the engine then hands over and steps down).
+        if roster.district_of(me).is_some_and(|d| d != self.district) {
+            return refuse("it moves this member to another district");
+        }
+        let old: Vec<_> = self
+            .config
+            .roster
+            .districts()
+            .map(|(d, r)| (d, r.name.clone()))
+            .collect();
+        let new: Vec<_> = roster
+            .districts()
+            .map(|(d, r)| (d, r.name.clone()))
+            .collect();
+        if old != new {
+            return refuse("it adds, removes or renames districts");
+        }
+        if roster.founders(self.district) != self.config.roster.founders(self.district) {
+            return refuse("it changes the district's founders");
+        }
+        self.config.roster = roster;
+        Ok(())
+    }
+
+    /// The district leader moves the configuration one step towards the roster: promote
+    /// a caught-up learner, else add a new member as a learner, else remove a member the
+    /// roster dropped (after every addition, so a replacement never lowers the number of
+    /// voters). The engine refuses a step while another is uncommitted, a promotion of a
+    /// lagging learner, and removing the last voter; the next tick tries again.
+    fn reconcile_membership(&mut self) {
+        if self.replica.status().role != Role::Leader {
+            return;
+        }
+        let Some(wanted) = self
+            .config
+            .roster
+            .district(self.district)
+            .map(|d| d.members.clone())
+        else {
+            return;
+        };
+        let current = self.replica.membership().clone();
+        let change = if let Some(l) = current.learners.iter().find(|l| wanted.contains(l)) {
+            MembershipChange::Promote(*l)
+        } else if let Some(n) = wanted.iter().find(|m| !current.contains(**m)) {
+            MembershipChange::AddLearner(*n)
+        } else if let Some(gone) = current.members().into_iter().find(|m| !wanted.contains(m)) {
+            MembershipChange::Remove(gone)
+        } else {
+            return;
+        };
+        match self.replica.propose_membership(self.now, change) {
+            Ok((index, _)) => {
+                tracing::info!(member = %self.config.id, district = %self.district, ?change, %index, "the representative changes the district's configuration");
+            }
+            Err(err) => tracing::trace!(?change, error = %err, "configuration change waits"),
         }
     }
 
@@ -1257,11 +1364,21 @@ impl Member {
     /// before anything else of the `Ready` applies, and the shell persists it first.
     fn install_district_snapshot(&mut self, snap: Snapshot) {
         let index = snap.meta.index;
-        if let Err(err) = self.restore_member(snap.meta, &snap.data) {
-            // The leader's image does not decode here (another build?): the state stays as
-            // it was, which is behind the log; the member keeps running and says so.
-            tracing::error!(member = %self.config.id, %index, error = %err, "the district leader's snapshot does not decode");
-            return;
+        match self.restore_member(snap.meta, &snap.data) {
+            Ok(membership) => {
+                // The configuration at the snapshot's index, which the engine cannot know
+                // when the install discarded the log that held it.
+                if !self.replica.restore_membership(index, membership) {
+                    tracing::error!(member = %self.config.id, %index, "the snapshot's configuration was not adopted");
+                }
+            }
+            Err(err) => {
+                // The leader's image does not decode here (another build?): the state
+                // stays as it was, which is behind the log; the member keeps running and
+                // says so.
+                tracing::error!(member = %self.config.id, %index, error = %err, "the district leader's snapshot does not decode");
+                return;
+            }
         }
         tracing::info!(member = %self.config.id, %index, "installed the district leader's snapshot");
         self.release_seat();
@@ -1754,12 +1871,7 @@ impl Member {
         if !established {
             return;
         }
-        let members: Vec<NodeId> = self
-            .config
-            .roster
-            .district(self.district)
-            .map(|d| d.members.iter().copied().collect())
-            .unwrap_or_default();
+        let members: Vec<NodeId> = self.replica.membership().members().into_iter().collect();
         let table = self.duty.publish(
             members,
             s.last_index,
@@ -1865,18 +1977,15 @@ impl Member {
     /// `TimeoutNow`, docs/protocol.md §5.8), passing over targets already tried.
     fn hand_over_district(&mut self, ds: &Status) {
         let me = self.config.id;
+        // Only a voter can take over: learners never campaign.
         let others: Vec<NodeId> = self
-            .config
-            .roster
-            .district(self.district)
-            .map(|d| {
-                d.members
-                    .iter()
-                    .copied()
-                    .filter(|p| *p != me && !self.district_limit.tried().contains(p))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .replica
+            .membership()
+            .voters
+            .iter()
+            .copied()
+            .filter(|p| *p != me && !self.district_limit.tried().contains(p))
+            .collect();
         let matched = |p: &NodeId| self.duty.matched(*p);
         let exact: Vec<NodeId> = others
             .iter()

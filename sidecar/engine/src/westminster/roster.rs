@@ -24,6 +24,9 @@ pub struct Roster {
     districts: BTreeMap<DistrictId, DistrictRoster>,
     member_district: BTreeMap<NodeId, DistrictId>,
     bootstrap_prime_minister: Option<DistrictId>,
+    /// Each district's founders, where they differ from its members: the voters of its
+    /// configuration before any membership change (docs/protocol.md#105-the-roster-and-the-configuration).
+    founders: BTreeMap<DistrictId, BTreeSet<NodeId>>,
 }
 
 /// A roster that cannot run.
@@ -62,6 +65,42 @@ pub enum RosterError {
 }
 
 impl Roster {
+    /// The roster with `district` founded by `founders` (the members it first ran
+    /// with): its members not among them join as learners and are promoted by the
+    /// district leader, members it no longer lists are removed
+    /// (docs/protocol.md#105-the-roster-and-the-configuration).
+    ///
+    /// # Errors
+    /// [`RosterError::EmptyDistrict`] for no founders or an unknown district.
+    pub fn with_founders(
+        mut self,
+        district: DistrictId,
+        founders: impl IntoIterator<Item = NodeId>,
+    ) -> Result<Roster, RosterError> {
+        let founders: BTreeSet<NodeId> = founders.into_iter().collect();
+        let Some(d) = self.districts.get(&district) else {
+            return Err(RosterError::EmptyDistrict(format!("{district:?}")));
+        };
+        if founders.is_empty() {
+            return Err(RosterError::EmptyDistrict(d.name.as_str().to_owned()));
+        }
+        if founders == d.members {
+            self.founders.remove(&district);
+        } else {
+            self.founders.insert(district, founders);
+        }
+        Ok(self)
+    }
+
+    /// The voters of `district`'s first configuration: its founders, by default its
+    /// members.
+    #[must_use]
+    pub fn founders(&self, district: DistrictId) -> Option<&BTreeSet<NodeId>> {
+        self.founders
+            .get(&district)
+            .or_else(|| self.districts.get(&district).map(|d| &d.members))
+    }
+
     /// Checks and builds a roster.
     ///
     /// # Errors
@@ -113,6 +152,7 @@ impl Roster {
             districts,
             member_district,
             bootstrap_prime_minister,
+            founders: BTreeMap::new(),
         })
     }
 

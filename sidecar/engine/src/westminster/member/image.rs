@@ -7,6 +7,8 @@
 //!                 global store:(len bytes) tickets standings nominees lords
 //!                 representative limit:opt-duration prime minister limit:opt-duration
 //! member image := version:u8 (= 1) kind:u8 (= 'M')
+//!                 voters:(count, id*) learners:(count, id*)   (the district's
+//!                 configuration at the image's index)
 //!                 district store:(len bytes) table:(flag, len bytes)
 //!                 seat record: incarnation term vote-flag vote commit
 //!                              snapshot-flag snapshot-index snapshot-term entries
@@ -23,7 +25,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use crate::engine::{HardState, Snapshot, SnapshotMeta};
+use crate::engine::{HardState, Membership, Snapshot, SnapshotMeta};
 use crate::state::wire::{Reader, Writer, to_u64};
 use crate::state::{self, Scope, StateMachine};
 use crate::types::{LogIndex, NodeId, Term};
@@ -182,6 +184,13 @@ impl Member {
         let mut w = Writer::new();
         w.u8(VERSION);
         w.u8(KIND_MEMBER);
+        let membership = self.replica.membership_at(self.applied);
+        for set in [&membership.voters, &membership.learners] {
+            w.u64(to_u64(set.len()));
+            for id in set {
+                w.u64(id.get());
+            }
+        }
         w.bytes(&self.district_kv.snapshot());
         let table = self.duty.table().map(ReputationTable::encode);
         w.bool(table.is_some());
@@ -221,9 +230,10 @@ impl Member {
         &mut self,
         meta: SnapshotMeta,
         bytes: &[u8],
-    ) -> Result<(), DecodeError> {
+    ) -> Result<Membership, DecodeError> {
         let mut r = Reader::new(bytes);
         header(&mut r, KIND_MEMBER, "member image")?;
+        let membership = take_membership(&mut r)?;
         let district_kv = StateMachine::restore(
             self.district_kv.config().clone(),
             r.bytes("district store")?,
@@ -274,7 +284,7 @@ impl Member {
         }
         self.applied = meta.index;
         self.global_reads.clear();
-        Ok(())
+        Ok(membership)
     }
 
     /// A reputation table from an image: adopted and ranked from, as when applied from
@@ -287,6 +297,39 @@ impl Member {
             self.replica.set_candidacy_rank(rank);
         }
     }
+}
+
+fn take_membership(r: &mut Reader<'_>) -> Result<Membership, DecodeError> {
+    let mut sets = [
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    ];
+    for (set, what) in sets.iter_mut().zip(["image voters", "image learners"]) {
+        for _ in 0..count(r, what, 8)? {
+            set.insert(NodeId(r.u64(what)?));
+        }
+    }
+    let [voters, learners] = sets;
+    if voters.is_empty() {
+        return Err(DecodeError::OutOfRange {
+            what: "image voters",
+            value: 0,
+            offset: r.position(),
+            rule: "a district configuration has at least one voter",
+        });
+    }
+    Ok(Membership { voters, learners })
+}
+
+/// The district configuration a member image was taken under, read without decoding
+/// the rest: a restarting member starts its replica with it.
+///
+/// # Errors
+/// The image's header or configuration does not decode.
+pub(super) fn membership_of(bytes: &[u8]) -> Result<Membership, DecodeError> {
+    let mut r = Reader::new(bytes);
+    header(&mut r, KIND_MEMBER, "member image")?;
+    take_membership(&mut r)
 }
 
 /// The global store's configuration.

@@ -2,6 +2,7 @@
 //! delivered in order, with members that can be cut off or crashed.
 
 mod lords;
+mod membership;
 mod parliament;
 mod reputation;
 mod seats;

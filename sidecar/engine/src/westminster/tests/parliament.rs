@@ -83,7 +83,7 @@ impl Parliament {
         p
     }
 
-    fn start(&mut self, id: NodeId) {
+    pub fn start(&mut self, id: NodeId) {
         let mut cfg = MemberConfig::new(id, self.roster.clone(), id.0 * 7919 + self.now.0);
         cfg.sessions = self.sessions;
         (self.configure)(&mut cfg);
