@@ -155,7 +155,7 @@ pub struct MemberConfig {
     pub lords: LordsConfig,
     /// Snapshot the member's state and compact its district log (and its record of the
     /// seat's Commons log) every this many applied district entries; 0 never does
-    /// (docs/protocol.md#12-snapshots-and-compaction). Default 10,000.
+    /// (docs/protocol.md#12-snapshots-and-compaction-of-a-member). Default 10,000.
     pub snapshot_every: u64,
 }
 

@@ -150,7 +150,7 @@ pub struct MemberReady {
     /// District entries to persist.
     pub entries: Vec<Entry>,
     /// A snapshot this member took of its own state at its applied index
-    /// (docs/protocol.md#12-snapshots-and-compaction): persist it after `entries`, then
+    /// (docs/protocol.md#12-snapshots-and-compaction-of-a-member): persist it after `entries`, then
     /// drop the stored log through its index.
     pub taken: Option<Snapshot>,
     /// Messages, each to one member.
@@ -1275,7 +1275,7 @@ impl Member {
 
     /// Takes a snapshot of this member's state at its applied index once
     /// `snapshot_every` entries were applied since the last, and compacts the district
-    /// log and the seat record through it (docs/protocol.md#12-snapshots-and-compaction).
+    /// log and the seat record through it (docs/protocol.md#12-snapshots-and-compaction-of-a-member).
     fn maybe_snapshot(&mut self) {
         let every = self.config.snapshot_every;
         if every == 0 || self.applied.0 < self.snapshot_at.0.saturating_add(every) {

@@ -10,7 +10,7 @@ use crate::westminster::SeatPersist;
 /// What a district has persisted for its Commons seat: the seat's hard state and log,
 /// the Commons commit index, and the newest host incarnation that wrote it. Like any
 /// replica's log it may start after a snapshot: the Commons state at the snapshot's
-/// index (docs/protocol.md#12-snapshots-and-compaction).
+/// index (docs/protocol.md#12-snapshots-and-compaction-of-a-member).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SeatRecord {
     incarnation: Term,

@@ -1,4 +1,4 @@
-//! A member's snapshot images (docs/protocol.md#12-snapshots-and-compaction).
+//! A member's snapshot images (docs/protocol.md#12-snapshots-and-compaction-of-a-member).
 //!
 //! Two images, one inside the other:
 //!

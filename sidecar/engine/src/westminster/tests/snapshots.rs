@@ -1,4 +1,4 @@
-//! Snapshots and compaction (docs/protocol.md#12-snapshots-and-compaction): a member's
+//! Snapshots and compaction (docs/protocol.md#12-snapshots-and-compaction-of-a-member): a member's
 //! image carries everything its district log derives, the district log and the seat
 //! record are compacted through it, and lagging members and seats catch up from
 //! snapshots — a district member from its leader's, a seat from the Prime Minister's.
