@@ -47,15 +47,21 @@ impl Amendment {
     /// `config`, or `None` when a Lord may vote aye. The constitution: never remove or
     /// replace a majority of districts at once, never leave a district without a
     /// majority of its members, never set a term limit shorter than its level's
-    /// election timeout, and only change districts that exist (or add ones that do not).
+    /// election timeout, and only change districts that sit (or add ones that do not).
+    /// `seated` are the districts with a Commons seat by decree: the founding ones,
+    /// those added, less those removed.
     #[must_use]
-    pub fn breaks_constitution(&self, config: &MemberConfig) -> Option<String> {
+    pub fn breaks_constitution(
+        &self,
+        config: &MemberConfig,
+        seated: &BTreeSet<DistrictId>,
+    ) -> Option<String> {
         let roster = &config.roster;
-        let districts = roster.districts().count();
+        let districts = seated.len();
         match self {
             Amendment::AddDistrict { district, members } => {
-                if roster.district(*district).is_some() {
-                    return Some(format!("district {district} exists already"));
+                if seated.contains(district) {
+                    return Some(format!("district {district} has a seat already"));
                 }
                 if members.is_empty() {
                     return Some(format!("district {district} would have no members"));
@@ -63,14 +69,18 @@ impl Amendment {
                 let taken: Vec<NodeId> = members
                     .iter()
                     .copied()
-                    .filter(|m| roster.district_of(*m).is_some())
+                    .filter(|m| {
+                        roster
+                            .district_of(*m)
+                            .is_some_and(|d| d != *district && seated.contains(&d))
+                    })
                     .collect();
                 (!taken.is_empty())
                     .then(|| format!("members {taken:?} already belong to a district"))
             }
             Amendment::RemoveDistricts { districts: gone } => {
-                if let Some(d) = gone.iter().find(|d| roster.district(**d).is_none()) {
-                    return Some(format!("district {d} does not exist"));
+                if let Some(d) = gone.iter().find(|d| !seated.contains(d)) {
+                    return Some(format!("district {d} has no seat"));
                 }
                 (2 * gone.len() >= districts).then(|| {
                     format!(
@@ -169,7 +179,7 @@ mod tests {
                 Amendment::RemoveDistricts {
                     districts: districts(&[9]),
                 },
-                Some("does not exist"),
+                Some("no seat"),
             ),
             (
                 Amendment::SetDistrictMembers {
@@ -204,7 +214,7 @@ mod tests {
                     district: DistrictId(0),
                     members: ids(&[99]),
                 },
-                Some("exists"),
+                Some("has a seat already"),
             ),
             (
                 Amendment::SetTermLimits {
@@ -222,7 +232,8 @@ mod tests {
             ),
         ];
         for (amendment, want) in cases {
-            let got = amendment.breaks_constitution(&config);
+            let seated = config.roster.districts().map(|(d, _)| d).collect();
+            let got = amendment.breaks_constitution(&config, &seated);
             match (&got, want) {
                 (None, None) => {}
                 (Some(why), Some(w)) => assert!(why.contains(w), "{amendment:?}: {why}"),

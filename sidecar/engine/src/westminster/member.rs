@@ -288,6 +288,11 @@ pub struct Member {
     lords_clock: Option<(Duration, Time)>,
     /// The district index of the newest snapshot (taken or installed).
     snapshot_at: LogIndex,
+    /// The districts with a Commons seat by decree: the founding ones, plus those added,
+    /// less those removed by ratified amendments (docs/protocol.md#106-adding-and-removing-districts).
+    seated_districts: std::collections::BTreeSet<DistrictId>,
+    /// As Prime Minister: when it last proposed adding or removing a district.
+    districts_proposed: Option<Time>,
     out: MemberReady,
 }
 
@@ -440,6 +445,8 @@ impl Member {
             lords_proposed: None,
             lords_clock: None,
             snapshot_at: LogIndex(0),
+            seated_districts: config.roster.founding_districts(),
+            districts_proposed: None,
             out: MemberReady::default(),
             config,
         }
@@ -461,6 +468,19 @@ impl Member {
     }
 
     // ----- observation ---------------------------------------------------------------
+
+    /// The Commons configuration in effect at the seat this member hosts, if it hosts
+    /// one.
+    #[must_use]
+    pub fn commons_membership(&self) -> Option<&crate::engine::Membership> {
+        self.seat.as_ref().map(|s| s.replica.membership())
+    }
+
+    /// The districts with a Commons seat by decree (docs/protocol.md#106-adding-and-removing-districts).
+    #[must_use]
+    pub fn seated_districts(&self) -> &std::collections::BTreeSet<DistrictId> {
+        &self.seated_districts
+    }
 
     /// The district's configuration in effect at this member: voters and learners.
     #[must_use]
@@ -691,6 +711,7 @@ impl Member {
         self.enforce_term_limits();
         self.lord_duties();
         self.review_lords();
+        self.reconcile_commons();
         self.refresh_seat();
         if self.sessions.due(self.now) {
             self.run_session();
@@ -706,9 +727,10 @@ impl Member {
     ///
     /// # Errors
     /// [`MemberError::RosterChange`] when the roster moves this member to another
-    /// district, renames its district or changes its founders or the
-    /// districts themselves (a member changes district by leaving and joining again;
-    /// districts change by amendment). Nothing changed.
+    /// district, renames a district, removes its own, or changes its district's founders
+    /// or the Commons' founding districts (a member changes district by leaving and
+    /// joining again). Nothing changed. Districts added or removed get or lose their seat
+    /// by amendment, which the Prime Minister proposes (docs/protocol.md#106-adding-and-removing-districts).
     pub fn set_roster(&mut self, roster: crate::westminster::Roster) -> Result<(), MemberError> {
         let me = self.config.id;
         let refuse = |why: &str| Err(MemberError::RosterChange(why.to_owned()));
@@ -717,18 +739,19 @@ impl Member {
         if roster.district_of(me).is_some_and(|d| d != self.district) {
             return refuse("it moves this member to another district");
         }
-        let old: Vec<_> = self
+        let renamed = self
             .config
             .roster
             .districts()
-            .map(|(d, r)| (d, r.name.clone()))
-            .collect();
-        let new: Vec<_> = roster
-            .districts()
-            .map(|(d, r)| (d, r.name.clone()))
-            .collect();
-        if old != new {
-            return refuse("it adds, removes or renames districts");
+            .any(|(d, r)| roster.district(d).is_some_and(|n| n.name != r.name));
+        if renamed {
+            return refuse("it renames a district");
+        }
+        if roster.district(self.district).is_none() {
+            return refuse("it removes this member's own district");
+        }
+        if roster.founding_districts() != self.config.roster.founding_districts() {
+            return refuse("it changes the Commons' founding districts");
         }
         if roster.founders(self.district) != self.config.roster.founders(self.district) {
             return refuse("it changes the district's founders");
@@ -769,6 +792,98 @@ impl Member {
                 tracing::info!(member = %self.config.id, district = %self.district, ?change, %index, "the representative changes the district's configuration");
             }
             Err(err) => tracing::trace!(?change, error = %err, "configuration change waits"),
+        }
+    }
+
+    /// As Prime Minister: proposes the amendment that gives a district of the roster
+    /// its seat, or takes the seat of one the roster no longer lists (at most one per
+    /// Commons election timeout; the Lords ratify it), and moves the Commons
+    /// configuration one single-server step towards the seated districts (promote a
+    /// caught-up seat, else add one as a learner, else remove one).
+    fn reconcile_commons(&mut self) {
+        let Some(seat) = self.seat.as_ref() else {
+            return;
+        };
+        if seat.replica.status().role != Role::Leader {
+            return;
+        }
+        let now = self.now;
+        let listed: std::collections::BTreeSet<DistrictId> =
+            self.config.roster.districts().map(|(d, _)| d).collect();
+        let pending = |d: DistrictId, adding: bool| {
+            self.lords.pending().any(|(_, c)| match c {
+                CriticalDecree::Amend(Amendment::AddDistrict { district, .. }) => {
+                    adding && *district == d
+                }
+                CriticalDecree::Amend(Amendment::RemoveDistricts { districts }) => {
+                    !adding && districts.contains(&d)
+                }
+                _ => false,
+            })
+        };
+        let due = self
+            .districts_proposed
+            .is_none_or(|t| t + self.config.commons.election_timeout_max <= now);
+        if due {
+            let add = listed
+                .iter()
+                .copied()
+                .find(|d| !self.seated_districts.contains(d) && !pending(*d, true));
+            let remove = self
+                .seated_districts
+                .iter()
+                .copied()
+                .find(|d| !listed.contains(d) && !pending(*d, false));
+            let amendment = if let Some(district) = add {
+                let members = self
+                    .config
+                    .roster
+                    .district(district)
+                    .map(|r| r.members.clone())
+                    .unwrap_or_default();
+                Some(Amendment::AddDistrict { district, members })
+            } else {
+                remove.map(|d| Amendment::RemoveDistricts {
+                    districts: [d].into(),
+                })
+            };
+            if let Some(amendment) = amendment {
+                self.districts_proposed = Some(now);
+                tracing::info!(
+                    ?amendment,
+                    "the Prime Minister proposes a district amendment"
+                );
+                if let Err(err) = self.propose_amendment(now, amendment) {
+                    tracing::debug!(error = %err, "the district amendment waits");
+                }
+            }
+        }
+        let Some(seat) = self.seat.as_mut() else {
+            return;
+        };
+        let wanted: std::collections::BTreeSet<NodeId> = self
+            .seated_districts
+            .iter()
+            .filter(|d| listed.contains(d))
+            .map(|d| d.seat())
+            .collect();
+        let current = seat.replica.membership().clone();
+        let change = if let Some(l) = current.learners.iter().find(|l| wanted.contains(l)) {
+            MembershipChange::Promote(*l)
+        } else if let Some(n) = wanted.iter().find(|s| !current.contains(**s)) {
+            MembershipChange::AddLearner(*n)
+        } else if let Some(gone) = current.members().into_iter().find(|s| !wanted.contains(s)) {
+            MembershipChange::Remove(gone)
+        } else {
+            return;
+        };
+        match seat.replica.propose_membership(now, change) {
+            Ok((index, _)) => {
+                tracing::info!(?change, %index, "the Prime Minister changes the Commons configuration");
+            }
+            Err(err) => {
+                tracing::trace!(?change, error = %err, "Commons configuration change waits")
+            }
         }
     }
 
@@ -1645,13 +1760,24 @@ impl Member {
                     }
                     CriticalDecree::Amend(amendment) => {
                         self.skip_global(index);
-                        if let Amendment::SetTermLimits {
-                            representative,
-                            prime_minister,
-                        } = amendment
-                        {
-                            self.config.term_limits.representative = representative;
-                            self.config.term_limits.prime_minister = prime_minister;
+                        match amendment {
+                            Amendment::SetTermLimits {
+                                representative,
+                                prime_minister,
+                            } => {
+                                self.config.term_limits.representative = representative;
+                                self.config.term_limits.prime_minister = prime_minister;
+                            }
+                            Amendment::AddDistrict { district, .. } => {
+                                self.seated_districts.insert(district);
+                            }
+                            Amendment::RemoveDistricts { districts } => {
+                                for d in districts {
+                                    self.seated_districts.remove(&d);
+                                }
+                            }
+                            // The district's members follow the roster (§10.5).
+                            Amendment::SetDistrictMembers { .. } => {}
                         }
                     }
                 }
@@ -1738,7 +1864,9 @@ impl Member {
             self.votes_sent.insert(decree, now);
             let nay = match &content {
                 CriticalDecree::Write(_) => None,
-                CriticalDecree::Amend(a) => a.breaks_constitution(&self.config),
+                CriticalDecree::Amend(a) => {
+                    a.breaks_constitution(&self.config, &self.seated_districts)
+                }
             };
             tracing::debug!(lord = %me, %decree, aye = nay.is_none(), "the Lord votes");
             self.submit_decree(&CommonsDecree::LordVote {
@@ -1935,7 +2063,10 @@ impl Member {
         let district_due = past(limits.representative, &self.district_limit);
         // With a single seat there is nobody to hand the Commons to: the district's
         // hand-over moves the seat, and its new host wins the Commons alone.
-        let other_seats = self.config.roster.seats().count() > 1;
+        let other_seats = self
+            .seat
+            .as_ref()
+            .is_some_and(|s| s.replica.membership().voters.len() > 1);
         if let Some(term) = seat_term.filter(|_| other_seats) {
             let due = district_due || past(limits.prime_minister, &self.commons_limit);
             match self.commons_limit.poll(now, due) {
@@ -2041,10 +2172,13 @@ impl Member {
         } else {
             &empty
         };
-        let others: Vec<NodeId> = self
-            .config
-            .roster
-            .seats()
+        // Only a voting seat can take over.
+        let others: Vec<NodeId> = seat
+            .replica
+            .membership()
+            .voters
+            .iter()
+            .copied()
             .filter(|s| *s != mine && !self.commons_limit.tried().contains(s))
             .collect();
         let exact: Vec<NodeId> = others
@@ -2302,8 +2436,22 @@ impl Member {
     }
 
     fn resume_seat(&mut self, incarnation: Term) {
-        let seats: Vec<NodeId> = self.config.roster.seats().collect();
-        let mut c = Config::new(self.district.seat(), COMMONS, seats);
+        // The Commons' first configuration: the founding districts' seats vote, every
+        // other seat the roster lists is a learner until the Prime Minister promotes it.
+        let founding = self.config.roster.founding_districts();
+        let mut c = Config::new(
+            self.district.seat(),
+            COMMONS,
+            founding.iter().map(|d| d.seat()),
+        );
+        c.learners = self
+            .config
+            .roster
+            .districts()
+            .map(|(d, _)| d)
+            .filter(|d| !founding.contains(d))
+            .map(DistrictId::seat)
+            .collect();
         self.config.commons.apply_to(&mut c);
         c.seed = self.config.seed ^ incarnation.0.rotate_left(32) ^ 0x5EA7;
         let record = self.seat_record.persisted();

@@ -27,6 +27,9 @@ pub struct Roster {
     /// Each district's founders, where they differ from its members: the voters of its
     /// configuration before any membership change (docs/protocol.md#105-the-roster-and-the-configuration).
     founders: BTreeMap<DistrictId, BTreeSet<NodeId>>,
+    /// The districts whose seats were the Commons' first voters, where they differ from
+    /// the roster's districts (docs/protocol.md#106-adding-and-removing-districts).
+    founding_districts: Option<BTreeSet<DistrictId>>,
 }
 
 /// A roster that cannot run.
@@ -92,6 +95,34 @@ impl Roster {
         Ok(self)
     }
 
+    /// The roster with the Commons founded by `districts` (the districts it first ran
+    /// with): a district added later gets a seat only by a ratified
+    /// `Amendment::AddDistrict`, one removed loses it by `Amendment::RemoveDistricts`.
+    ///
+    /// # Errors
+    /// [`RosterError::Empty`] for no founding district.
+    pub fn with_founding_districts(
+        mut self,
+        districts: impl IntoIterator<Item = DistrictId>,
+    ) -> Result<Roster, RosterError> {
+        let districts: BTreeSet<DistrictId> = districts.into_iter().collect();
+        if districts.is_empty() {
+            return Err(RosterError::Empty);
+        }
+        let all: BTreeSet<DistrictId> = self.districts.keys().copied().collect();
+        self.founding_districts = (districts != all).then_some(districts);
+        Ok(self)
+    }
+
+    /// The districts whose seats were the Commons' first voters: by default the
+    /// roster's districts.
+    #[must_use]
+    pub fn founding_districts(&self) -> BTreeSet<DistrictId> {
+        self.founding_districts
+            .clone()
+            .unwrap_or_else(|| self.districts.keys().copied().collect())
+    }
+
     /// The voters of `district`'s first configuration: its founders, by default its
     /// members.
     #[must_use]
@@ -153,6 +184,7 @@ impl Roster {
             member_district,
             bootstrap_prime_minister,
             founders: BTreeMap::new(),
+            founding_districts: None,
         })
     }
 

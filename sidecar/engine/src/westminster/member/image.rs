@@ -6,6 +6,7 @@
 //! global image := version:u8 (= 1) kind:u8 (= 'G')
 //!                 global store:(len bytes) tickets standings nominees lords
 //!                 representative limit:opt-duration prime minister limit:opt-duration
+//!                 seated districts:(count, id*)
 //! member image := version:u8 (= 1) kind:u8 (= 'M')
 //!                 voters:(count, id*) learners:(count, id*)   (the district's
 //!                 configuration at the image's index)
@@ -50,6 +51,7 @@ struct Global {
     lords: Lords,
     representative: Option<std::time::Duration>,
     prime_minister: Option<std::time::Duration>,
+    seated_districts: std::collections::BTreeSet<DistrictId>,
 }
 
 fn put_opt_duration(w: &mut Writer, d: Option<std::time::Duration>) {
@@ -102,6 +104,10 @@ impl Member {
         self.lords.put(&mut w);
         put_opt_duration(&mut w, self.config.term_limits.representative);
         put_opt_duration(&mut w, self.config.term_limits.prime_minister);
+        w.u64(to_u64(self.seated_districts.len()));
+        for d in &self.seated_districts {
+            w.u64(d.0);
+        }
         Bytes::from(w.finish())
     }
 
@@ -131,6 +137,10 @@ impl Member {
         let lords = Lords::take(&mut r)?;
         let representative = take_opt_duration(&mut r, "representative term limit")?;
         let prime_minister = take_opt_duration(&mut r, "prime minister term limit")?;
+        let mut seated_districts = std::collections::BTreeSet::new();
+        for _ in 0..count(&mut r, "seated districts", 8)? {
+            seated_districts.insert(DistrictId(r.u64("seated district")?));
+        }
         r.finish("global image")?;
         Ok(Global {
             kv,
@@ -140,6 +150,7 @@ impl Member {
             lords,
             representative,
             prime_minister,
+            seated_districts,
         })
     }
 
@@ -162,6 +173,7 @@ impl Member {
         self.lords = g.lords;
         self.config.term_limits.representative = g.representative;
         self.config.term_limits.prime_minister = g.prime_minister;
+        self.seated_districts = g.seated_districts;
         // Volatile readings restart from now: every seated Lord has a full timeout, and
         // the log clock runs on from the last `Seated` decree's stamp.
         self.lords_heard = self
