@@ -750,6 +750,20 @@ impl Member {
         if roster.district(self.district).is_none() {
             return refuse("it removes this member's own district");
         }
+        // A roster that does not name the founding districts keeps the ones this member
+        // runs with (the operator's roster does not record them: a district it adds is
+        // then not founding, as it must not be).
+        let roster = if roster.names_founding_districts() {
+            roster
+        } else {
+            match roster
+                .clone()
+                .with_founding_districts(self.config.roster.founding_districts())
+            {
+                Ok(r) => r,
+                Err(_) => roster,
+            }
+        };
         if roster.founding_districts() != self.config.roster.founding_districts() {
             return refuse("it changes the Commons' founding districts");
         }

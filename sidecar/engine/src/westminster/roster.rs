@@ -114,6 +114,12 @@ impl Roster {
         Ok(self)
     }
 
+    /// Whether the founding districts were named ([`Roster::with_founding_districts`])
+    /// rather than taken to be the roster's districts.
+    pub(crate) fn names_founding_districts(&self) -> bool {
+        self.founding_districts.is_some()
+    }
+
     /// The districts whose seats were the Commons' first voters: by default the
     /// roster's districts.
     #[must_use]
