@@ -63,7 +63,7 @@ impl Trial {
 }
 
 /// A `kB` field of `/proc/self/status`.
-fn status_kib(field: &str) -> anyhow::Result<u64> {
+pub(crate) fn status_kib(field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string("/proc/self/status").context("/proc/self/status")?;
     status
         .lines()

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo run --release -p parliament-bench -- [--quick] [--write docs/benchmarks.md]
-//!     [--only hierarchy,raft,footprint] [--sizes 9,27,81,243,729]
+//!     [--only hierarchy,raft,footprint,wall] [--sizes 9,27,81,243,729]
 //! ```
 
 mod doc;
@@ -13,6 +13,7 @@ mod raft;
 mod sim;
 mod stats;
 mod table;
+mod wall;
 
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
@@ -38,7 +39,7 @@ struct Args {
     sizes: Option<Vec<usize>>,
 }
 
-const USAGE: &str = "usage: parliament-bench [--quick] [--write docs/benchmarks.md] [--only hierarchy,raft,footprint] [--sizes 9,27,...]";
+const USAGE: &str = "usage: parliament-bench [--quick] [--write docs/benchmarks.md] [--only hierarchy,raft,footprint,wall] [--sizes 9,27,...]";
 
 fn parse_args(argv: &[String]) -> anyhow::Result<Option<Args>> {
     let mut args = Args::default();
@@ -58,9 +59,9 @@ fn parse_args(argv: &[String]) -> anyhow::Result<Option<Args>> {
                 if parts.is_empty()
                     || parts
                         .iter()
-                        .any(|p| !["hierarchy", "raft", "footprint"].contains(&p.as_str()))
+                        .any(|p| !["hierarchy", "raft", "footprint", "wall"].contains(&p.as_str()))
                 {
-                    bail!("--only takes a list of hierarchy, raft, footprint");
+                    bail!("--only takes a list of hierarchy, raft, footprint, wall");
                 }
                 args.only = Some(parts);
             }
@@ -245,6 +246,17 @@ fn main() -> anyhow::Result<()> {
             };
         println!("{s}");
         parts.push(("footprint", s));
+    }
+
+    if args.wants("wall") {
+        let plan = wall::WallPlan::new(args.quick, args.sizes.as_deref());
+        eprintln!(
+            "--- 7. hierarchy vs flat (wall time, in-process members): sizes {:?}, {} run(s)",
+            plan.sizes, plan.runs
+        );
+        let s = stamp.clone() + &wall::part(&plan);
+        println!("{s}");
+        parts.push(("wall", s));
     }
 
     eprintln!("--- done in {:.0} wall s", started.elapsed().as_secs_f64());

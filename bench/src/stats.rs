@@ -1,5 +1,5 @@
 //! The table math: [`Summary`] (median, min, max of repeated runs), percentiles of
-//! latency samples, and ratios taken pair by pair within one run.
+//! latency samples, ratios taken pair by pair within one run, and their [`verdict`].
 
 use std::time::Duration;
 
@@ -84,6 +84,28 @@ pub fn ratios(a: &[f64], b: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// `ratio (min..max)× wins/loses/even` for per-run ratios of Parliament to flat: lower
+/// is better unless `higher_better`; within 5 % of 1 is even.
+#[must_use]
+pub fn verdict(ratios: &[f64], higher_better: bool) -> String {
+    let Some(s) = Summary::of(ratios) else {
+        return "n/a".to_owned();
+    };
+    let wins = if higher_better {
+        s.median > 1.0
+    } else {
+        s.median < 1.0
+    };
+    let word = if (s.median - 1.0).abs() < 0.05 {
+        "even"
+    } else if wins {
+        "wins"
+    } else {
+        "LOSES"
+    };
+    format!("{}× {word}", s.show(2))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +147,14 @@ mod tests {
         assert_eq!(ratios(&ours, &theirs), vec![2.0, 3.0]);
         let paired = Summary::of(&ratios(&[1.0, 9.0, 4.0], &[1.0, 3.0, 8.0])).unwrap();
         assert_eq!(paired.median, 1.0);
+    }
+
+    #[test]
+    fn a_loss_is_called_a_loss() {
+        assert_eq!(verdict(&[3.0, 2.0, 4.0], false), "3.00 (2.00..4.00)× LOSES");
+        assert_eq!(verdict(&[0.5], false), "0.50× wins");
+        assert_eq!(verdict(&[0.5], true), "0.50× LOSES");
+        assert_eq!(verdict(&[1.01], true), "1.01× even");
+        assert_eq!(verdict(&[], true), "n/a");
     }
 }

@@ -4,7 +4,7 @@
 //! (ours first in even repeats, openraft first in odd ones) so that a noisy neighbour
 //! slows both; the ratio is taken per run pair.
 
-mod cpu_time;
+pub(crate) mod cpu_time;
 mod engine_group;
 mod openraft_group;
 mod openraft_network;

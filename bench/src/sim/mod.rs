@@ -17,7 +17,7 @@ pub use flat_load::run_flat_load;
 pub use load::{LoadOptions, LoadReport};
 pub use parliament_load::{boot as boot_parliament, convene, run_parliament_load};
 
-use crate::stats::{percentile, ratios, show};
+use crate::stats::{percentile, ratios, show, verdict};
 use crate::table::Table;
 
 /// What part 1 runs.
@@ -212,26 +212,6 @@ pub fn figures_table(results: &[SizeResult]) -> Table {
     t
 }
 
-/// `ratio (min..max) — wins/loses`: lower is better unless `higher_better`.
-fn verdict(ratios: &[f64], higher_better: bool) -> String {
-    let Some(s) = crate::stats::Summary::of(ratios) else {
-        return "n/a".to_owned();
-    };
-    let wins = if higher_better {
-        s.median > 1.0
-    } else {
-        s.median < 1.0
-    };
-    let word = if (s.median - 1.0).abs() < 0.05 {
-        "even"
-    } else if wins {
-        "wins"
-    } else {
-        "LOSES"
-    };
-    format!("{}× {word}", s.show(2))
-}
-
 /// Parliament ÷ flat, per seed pair, with who wins.
 #[must_use]
 pub fn ratio_table(results: &[SizeResult]) -> Table {
@@ -301,14 +281,5 @@ mod tests {
         assert_eq!(plan.commits_for(9), 1_000);
         assert_eq!(plan.commits_for(729), 274);
         assert_eq!(plan.commits_for(5_000), 200);
-    }
-
-    #[test]
-    fn a_loss_is_called_a_loss() {
-        assert_eq!(verdict(&[3.0, 2.0, 4.0], false), "3.00 (2.00..4.00)× LOSES");
-        assert_eq!(verdict(&[0.5], false), "0.50× wins");
-        assert_eq!(verdict(&[0.5], true), "0.50× LOSES");
-        assert_eq!(verdict(&[1.01], true), "1.01× even");
-        assert_eq!(verdict(&[], true), "n/a");
     }
 }

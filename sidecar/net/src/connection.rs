@@ -81,12 +81,14 @@ async fn write<T>(
         let frame = Frame {
             kind: Some(frame::Kind::Batch(Batch { envelopes })),
         };
+        let bytes = frame.encoded_len() as u64;
         if outbound.send(wrap(frame)).await.is_err() {
             debug!(%peer, lost = n, "stream closed while sending a batch");
             return;
         }
         Counters::add(&link.counters.sent_messages, n);
         Counters::add(&link.counters.sent_frames, 1);
+        Counters::add(&link.counters.sent_bytes, bytes);
     }
 }
 

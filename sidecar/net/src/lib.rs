@@ -35,6 +35,6 @@ pub use config::{FRAME_OVERHEAD, TransportConfig};
 pub use error::{Error, Result};
 pub use inbound::Inbound;
 pub use roster::{Member, Roster};
-pub use stats::PeerStats;
+pub use stats::{PeerStats, TransportStats};
 pub use tls::TlsConfig;
 pub use transport::Transport;

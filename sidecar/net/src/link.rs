@@ -70,6 +70,7 @@ impl PeerLink {
             dropped_oversize: Counters::get(&c.dropped_oversize),
             sent_messages: Counters::get(&c.sent_messages),
             sent_frames: Counters::get(&c.sent_frames),
+            sent_bytes: Counters::get(&c.sent_bytes),
             received_messages: Counters::get(&c.received_messages),
             malformed: Counters::get(&c.malformed),
             connects: Counters::get(&c.connects),

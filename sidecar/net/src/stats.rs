@@ -1,6 +1,13 @@
-//! Per-peer counters: queue depth, drops, traffic and connections.
+//! Per-peer counters: queue depth, drops, traffic and connections ([`PeerStats`]), and
+//! a handle that reads them from outside the engine task ([`TransportStats`]).
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use parliament_engine::NodeId;
+
+use crate::link::PeerLink;
 
 /// A snapshot of one peer link's counters (all since the transport started).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -17,6 +24,9 @@ pub struct PeerStats {
     pub sent_messages: u64,
     /// Frames written to a stream.
     pub sent_frames: u64,
+    /// Protobuf bytes of the frames written (`peer.Frame`, the batches of envelopes):
+    /// what gRPC carries, without its 5-byte message prefix and the HTTP/2 framing.
+    pub sent_bytes: u64,
     /// Envelopes received and delivered to the engine channel.
     pub received_messages: u64,
     /// Inbound envelopes dropped for failing conversion or exceeding `max_message_bytes`.
@@ -35,6 +45,7 @@ pub(crate) struct Counters {
     pub(crate) dropped_oversize: AtomicU64,
     pub(crate) sent_messages: AtomicU64,
     pub(crate) sent_frames: AtomicU64,
+    pub(crate) sent_bytes: AtomicU64,
     pub(crate) received_messages: AtomicU64,
     pub(crate) malformed: AtomicU64,
     pub(crate) connects: AtomicU64,
@@ -48,5 +59,32 @@ impl Counters {
 
     pub(crate) fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+}
+
+/// Reads every peer link's counters while the transport runs (the engine task owns the
+/// [`Transport`](crate::Transport)); cheap to clone. Outliving the transport is harmless:
+/// the counters then stand still.
+#[derive(Clone, Debug)]
+pub struct TransportStats {
+    links: Arc<BTreeMap<NodeId, Arc<PeerLink>>>,
+}
+
+impl TransportStats {
+    pub(crate) fn new(links: &BTreeMap<NodeId, Arc<PeerLink>>) -> TransportStats {
+        TransportStats {
+            links: Arc::new(links.clone()),
+        }
+    }
+
+    /// The counters of the link to `peer`, or `None` when it is not a peer.
+    #[must_use]
+    pub fn peer(&self, peer: NodeId) -> Option<PeerStats> {
+        self.links.get(&peer).map(|l| l.stats())
+    }
+
+    /// Every peer's counters, in id order.
+    pub fn peers(&self) -> impl Iterator<Item = (NodeId, PeerStats)> + '_ {
+        self.links.iter().map(|(id, l)| (*id, l.stats()))
     }
 }

@@ -27,7 +27,7 @@ use crate::link::PeerLink;
 use crate::roster::Roster;
 use crate::service::PeerService;
 use crate::shared::Shared;
-use crate::stats::{Counters, PeerStats};
+use crate::stats::{Counters, PeerStats, TransportStats};
 
 /// How long [`Transport::shutdown`] waits for streams to close before aborting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -196,6 +196,12 @@ impl Transport {
     #[must_use]
     pub fn stats(&self, peer: NodeId) -> Option<PeerStats> {
         self.shared.links.get(&peer).map(|l| l.stats())
+    }
+
+    /// A handle that reads every link's counters from another task.
+    #[must_use]
+    pub fn stats_handle(&self) -> TransportStats {
+        TransportStats::new(&self.shared.links)
     }
 
     /// The other roster members, in id order.

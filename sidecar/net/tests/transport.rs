@@ -7,6 +7,7 @@ use parliament_engine::NodeId;
 use parliament_engine::westminster::{Envelope, Refused, SessionMessage};
 use parliament_net::{Error, Transport};
 use parliament_proto::peer::{self, Frame, frame};
+use prost::Message as _;
 use support::*;
 use tonic::Code;
 use tracing::info;
@@ -72,6 +73,17 @@ async fn two_peers_exchange_batches_of_every_kind_both_ways_in_order() {
         stats.sent_frames < stats.sent_messages,
         "no batching: {stats:?}"
     );
+    let payload: u64 = (0..200)
+        .map(|seq| peer::Envelope::from(&envelope(1, 2, seq)).encoded_len() as u64)
+        .sum();
+    // Each envelope costs its encoding plus a tag and a length inside its frame, and
+    // each frame a few bytes of headers.
+    assert!(
+        stats.sent_bytes >= payload + 2 * 200 && stats.sent_bytes <= payload + 10 * 200,
+        "{} bytes for {payload} of envelopes: {stats:?}",
+        stats.sent_bytes
+    );
+    assert_eq!(a.stats_handle().peer(NodeId(2)), Some(stats));
     assert_eq!(stats.connects, 1, "{stats:?}");
     assert_eq!(b.stats(NodeId(1)).expect("b's link").connects, 1);
     // The counter moves just after the delivery the test already saw.

@@ -22,7 +22,7 @@ use parliament_engine::westminster::{
     LordsConfig, Member, MemberConfig, SessionConfig, TermLimits, Timings,
 };
 use parliament_engine::{LogIndex, NodeId, Term};
-use parliament_net::{TlsConfig, Transport, TransportConfig};
+use parliament_net::{TlsConfig, Transport, TransportConfig, TransportStats};
 use parliament_store::{Ledger, LedgerOptions};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -90,6 +90,7 @@ pub struct NodeHandle {
     request_timeout: Duration,
     shutdown: Arc<watch::Sender<bool>>,
     metrics: Arc<Metrics>,
+    peers: TransportStats,
 }
 
 /// A running member.
@@ -148,6 +149,7 @@ impl Node {
             None => Transport::bind(transport_config, transport_roster).await?,
         };
 
+        let peers = transport.stats_handle();
         let (requests_tx, requests_rx) = mpsc::channel(4096);
         let initial = RolesView {
             member: me,
@@ -190,6 +192,7 @@ impl Node {
                 request_timeout: options.request_timeout,
                 shutdown: Arc::new(shutdown_tx),
                 metrics,
+                peers,
             },
             task,
         })
@@ -260,6 +263,12 @@ impl NodeHandle {
     #[must_use]
     pub fn metrics(&self) -> &Arc<Metrics> {
         &self.metrics
+    }
+
+    /// The peer links' counters (queues, drops, messages, frames and bytes sent).
+    #[must_use]
+    pub fn peer_stats(&self) -> &TransportStats {
+        &self.peers
     }
 
     /// Asks the engine task to stop.
