@@ -22,7 +22,8 @@ use clap::Parser;
 mod parliament;
 use parliament_engine::Time;
 use parliament_tests::sim::{
-    ElectionSample, ElectionStats, FaultSet, Response, RunReport, SimOptions, Violation, run,
+    DiskFaultCounts, ElectionSample, ElectionStats, FaultSet, Response, RunReport, SimOptions,
+    Violation, run,
 };
 
 /// Deterministic simulation of a Parliament consensus group under network faults,
@@ -42,8 +43,8 @@ struct Args {
     /// Members of the group.
     #[arg(long, default_value_t = 5)]
     nodes: usize,
-    /// Fault kinds, comma-separated: loss,dup,delay,reorder,partition,asym,crash,drift,
-    /// transfer,campaign; or all, or none.
+    /// Fault kinds, comma-separated: loss,dup,delay,reorder,partition,asym,crash,disk,
+    /// drift,transfer,campaign; or all, or none.
     #[arg(long, default_value = "all", value_parser = parse_faults)]
     faults: FaultSet,
     /// Events in the chaos phase of each seed.
@@ -252,8 +253,12 @@ fn print_outcomes(outcomes: &[Outcome], single: bool, wall: Duration) -> usize {
     let (mut events, mut virtual_ms) = (0u64, 0u64);
     let mut ops = (0, 0, 0, 0);
     let mut bound = Duration::ZERO;
+    let (mut disk, mut armed, mut crashes) = (DiskFaultCounts::default(), 0u64, 0u64);
     for o in outcomes {
         if let Some(r) = &o.report {
+            disk.add(&r.disk_faults);
+            armed += r.disk_faults_armed;
+            crashes += r.crashes;
             elections.extend_from_slice(&r.elections);
             if let Some(h) = r.heal_to_leader {
                 heal.push((h, o.seed));
@@ -302,6 +307,10 @@ fn print_outcomes(outcomes: &[Outcome], single: bool, wall: Duration) -> usize {
     println!(
         "workload: {} writes acknowledged, {} reads answered, {} definitely failed, {} unknown",
         ops.0, ops.1, ops.2, ops.3
+    );
+    println!(
+        "disk faults (a crash during a persist): {armed} armed, {} fired: {disk}; {crashes} crashes in all",
+        disk.total()
     );
     println!(
         "ran {events} events, {:.1} virtual s, in {:.1} wall s",

@@ -3,7 +3,8 @@
 //! It holds exactly what the engine's `Ready` contract says to persist: the newest
 //! snapshot, the last hard state, and the log after the snapshot, truncated from the
 //! first index of each new batch of entries. Everything else a member has (its replica,
-//! state machine, pending requests) is volatile and lost in a crash.
+//! state machine, pending requests) is volatile and lost in a crash. A crash in the middle
+//! of a persist leaves part of it ([`Disk::write_torn`]; see [`DiskFault`](crate::sim::DiskFault)).
 
 use parliament_engine::engine::{Entry, HardState, Persisted, Snapshot, SnapshotMeta};
 use parliament_engine::{LogIndex, Term};
@@ -42,36 +43,56 @@ impl Disk {
         hard_state: Option<HardState>,
         entries: &[Entry],
     ) -> Result<Vec<Entry>, Error> {
+        self.write_torn(hard_state, entries, entries.len())
+    }
+
+    /// Persists what a crash in the middle of [`Disk::write`] leaves: `hard_state` (the
+    /// caller passes `None` when the crash lost it) and the first `keep` entries. The
+    /// truncation is part of the first entry's write, so with `keep == 0` the log is
+    /// untouched. Returns the entries the truncation removed.
+    ///
+    /// # Errors
+    /// [`Error::Contract`] as for [`Disk::write`], judged on the whole batch the engine
+    /// asked for; nothing is written then.
+    pub fn write_torn(
+        &mut self,
+        hard_state: Option<HardState>,
+        entries: &[Entry],
+        keep: usize,
+    ) -> Result<Vec<Entry>, Error> {
+        if let Some(first) = entries.first() {
+            if first.index <= self.snapshot_meta().index || first.index > self.last_index().next() {
+                return Err(Error::Contract(format!(
+                    "entries to persist start at {} but the persisted log covers {}..={}",
+                    first.index,
+                    self.snapshot_meta().index.next(),
+                    self.last_index()
+                )));
+            }
+            for pair in entries.windows(2) {
+                if pair[1].index != pair[0].index.next() {
+                    return Err(Error::Contract(format!(
+                        "entries to persist jump from {} to {}",
+                        pair[0].index, pair[1].index
+                    )));
+                }
+            }
+        }
         if let Some(hs) = hard_state {
             self.hard_state = hs;
         }
-        let Some(first) = entries.first() else {
+        let kept = &entries[..keep.min(entries.len())];
+        let Some(first) = kept.first() else {
             self.writes += u64::from(hard_state.is_some());
             return Ok(Vec::new());
         };
-        if first.index <= self.snapshot_meta().index || first.index > self.last_index().next() {
-            return Err(Error::Contract(format!(
-                "entries to persist start at {} but the persisted log covers {}..={}",
-                first.index,
-                self.snapshot_meta().index.next(),
-                self.last_index()
-            )));
-        }
-        for pair in entries.windows(2) {
-            if pair[1].index != pair[0].index.next() {
-                return Err(Error::Contract(format!(
-                    "entries to persist jump from {} to {}",
-                    pair[0].index, pair[1].index
-                )));
-            }
-        }
-        let keep = usize::try_from(first.index.0 - self.first_index().0).unwrap_or(usize::MAX);
-        let removed = if keep < self.entries.len() {
-            self.entries.split_off(keep)
+        let from = usize::try_from(first.index.0 - self.first_index().0).unwrap_or(usize::MAX);
+        let removed = if from < self.entries.len() {
+            self.entries.split_off(from)
         } else {
             Vec::new()
         };
-        self.entries.extend_from_slice(entries);
+        self.entries.extend_from_slice(kept);
         self.writes += 1;
         Ok(removed)
     }
@@ -245,5 +266,49 @@ mod tests {
             d.persisted().snapshot.map(|s| s.meta.index),
             Some(LogIndex(5))
         );
+    }
+
+    #[test]
+    fn a_torn_write_keeps_the_hard_state_it_is_given_and_a_prefix_of_the_entries() {
+        let hs = |term: u64| HardState {
+            term: Term(term),
+            vote: None,
+            commit: LogIndex(0),
+        };
+        let mut d = Disk::new();
+        assert_eq!(
+            d.write(Some(hs(1)), &[e(1, 1), e(2, 1), e(3, 1)]),
+            Ok(vec![])
+        );
+        // The truncation comes with the first kept entry: 2 and 3 go, (2, t2) stays.
+        let torn = d.write_torn(Some(hs(2)), &[e(2, 2), e(3, 2), e(4, 2)], 1);
+        assert_eq!(torn, Ok(vec![e(2, 1), e(3, 1)]));
+        assert_eq!(d.entries(), &[e(1, 1), e(2, 2)]);
+        assert_eq!(d.hard_state(), hs(2));
+        // Nothing kept but the hard state: the log is untouched.
+        assert_eq!(d.write_torn(Some(hs(3)), &[e(2, 3)], 0), Ok(vec![]));
+        assert_eq!(d.entries(), &[e(1, 1), e(2, 2)]);
+        assert_eq!(d.hard_state(), hs(3));
+        // The hard state lost, entries kept.
+        assert_eq!(d.write_torn(None, &[e(3, 3), e(4, 3)], 2), Ok(vec![]));
+        assert_eq!(d.last_index(), LogIndex(4));
+        assert_eq!(d.hard_state(), hs(3));
+        // Nothing at all: not a write.
+        let writes = d.writes();
+        assert_eq!(d.write_torn(None, &[e(5, 3)], 0), Ok(vec![]));
+        assert_eq!((d.writes(), d.last_index()), (writes, LogIndex(4)));
+    }
+
+    #[test]
+    fn a_torn_write_of_a_bad_batch_breaks_the_contract_and_writes_nothing() {
+        let mut d = Disk::new();
+        let hs = HardState {
+            term: Term(1),
+            vote: None,
+            commit: LogIndex(0),
+        };
+        // The kept prefix alone would be fine; the batch the engine asked for is not.
+        assert!(d.write_torn(Some(hs), &[e(1, 1), e(3, 1)], 1).is_err());
+        assert_eq!(d.persisted(), Persisted::default());
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use parliament_engine::NodeId;
 
-use crate::sim::{Conditions, Partition};
+use crate::sim::{Conditions, DiskFault, Partition};
 
 /// One thing the nemesis does to the cluster.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +22,16 @@ pub enum FaultAction {
     Crash {
         /// The victim.
         node: NodeId,
+        /// How long it stays down.
+        restart_after: Duration,
+    },
+    /// Arm a crash during one of a member's next persists; it restarts `restart_after`
+    /// the crash.
+    Disk {
+        /// The victim.
+        node: NodeId,
+        /// How the persist dies.
+        fault: DiskFault,
         /// How long it stays down.
         restart_after: Duration,
     },

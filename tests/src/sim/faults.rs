@@ -24,6 +24,10 @@ pub enum Fault {
     /// Members crash (losing all but their disk) and restart later; stale messages from
     /// before the crash are delivered to the restarted member.
     Crash,
+    /// A member crashes during one of its next persists, leaving part of it on disk:
+    /// lost, torn, complete but unsent, failed, corrupt, or during a snapshot install
+    /// ([`DiskFault`](crate::sim::DiskFault)); it restarts later, as after a crash.
+    Disk,
     /// Each member's clock runs at its own rate, within the engine's drift bound.
     Drift,
     /// Operator actions: leadership transfers and candidacy ranks.
@@ -34,7 +38,7 @@ pub enum Fault {
 
 impl Fault {
     /// Every fault, in the order the command line lists them.
-    pub const ALL: [Fault; 10] = [
+    pub const ALL: [Fault; 11] = [
         Fault::Loss,
         Fault::Dup,
         Fault::Delay,
@@ -42,6 +46,7 @@ impl Fault {
         Fault::Partition,
         Fault::Asym,
         Fault::Crash,
+        Fault::Disk,
         Fault::Drift,
         Fault::Transfer,
         Fault::Campaign,
@@ -58,6 +63,7 @@ impl Fault {
             Fault::Partition => "partition",
             Fault::Asym => "asym",
             Fault::Crash => "crash",
+            Fault::Disk => "disk",
             Fault::Drift => "drift",
             Fault::Transfer => "transfer",
             Fault::Campaign => "campaign",
@@ -151,10 +157,15 @@ mod tests {
 
     #[test]
     fn parses_lists_all_and_none_and_round_trips() {
-        let s: FaultSet = "loss, crash,drift".parse().unwrap_or_default();
+        let s: FaultSet = "loss, crash,drift,disk".parse().unwrap_or_default();
         assert!(s.has(Fault::Loss) && s.has(Fault::Crash) && s.has(Fault::Drift));
-        assert!(!s.has(Fault::Dup));
-        assert_eq!(s.to_string(), "loss,crash,drift");
+        assert!(s.has(Fault::Disk) && !s.has(Fault::Dup));
+        assert_eq!(s.to_string(), "loss,crash,disk,drift");
+        assert!(FaultSet::all().has(Fault::Disk));
+        assert_eq!(
+            FaultSet::all().to_string(),
+            "loss,dup,delay,reorder,partition,asym,crash,disk,drift,transfer,campaign"
+        );
         assert_eq!("all".parse::<FaultSet>(), Ok(FaultSet::all()));
         assert_eq!("none".parse::<FaultSet>(), Ok(FaultSet::none()));
         assert_eq!(

@@ -1,18 +1,26 @@
 //! A simulated parliament member: a Westminster [`Member`] (district replica, district
 //! state, and the Commons seat while it represents the district) on a simulated disk.
 //!
-//! It follows the `MemberReady` contract: persist the district hard state and entries,
-//! then send, then hand the events to the scenario. A crash drops the `Member` (volatile);
-//! a restart rebuilds it from the disk with `Member::new`, which replays the committed
-//! district log into the district state, the seat record and the global store.
+//! It follows the `MemberReady` contract: persist the leader's snapshot, the district hard
+//! state and entries, and its own snapshot, then send, then hand the events to the
+//! scenario. A crash drops the `Member` (volatile); a restart rebuilds it from the disk
+//! with `Member::new`, which replays the committed district log into the district state,
+//! the seat record and the global store. An armed [`DiskFault`] crashes it in the middle
+//! of a persist: the disk keeps what the fault leaves, and nothing of that `Ready` is sent
+//! or reported.
 
 use std::collections::BTreeSet;
 
-use parliament_engine::engine::Entry;
-use parliament_engine::westminster::{Envelope, Event, Member, MemberConfig, SessionMessage};
-use parliament_engine::{NodeId, Term, Time};
+use parliament_engine::engine::{Entry, HardState, Snapshot};
+use parliament_engine::westminster::{
+    Envelope, Event, Member, MemberConfig, MemberReady, SessionMessage,
+};
+use parliament_engine::{LogIndex, NodeId, Term, Time};
 
-use crate::sim::{Digest, Disk, Node, Outbox, TraceHash};
+use crate::sim::{
+    CrashPoint, Digest, Disk, DiskFault, DiskFaultCounts, Node, Outbox, ReadyWrites, StorageBug,
+    TraceHash,
+};
 
 /// Readies drained per input before the node gives up (a member that always has more
 /// to do is a bug; the scenario reports it).
@@ -59,6 +67,12 @@ pub struct MemberNode {
     /// Entries dropped from the disk by the member's own snapshots, for the checkers
     /// (they were applied before the snapshot that covers them was taken).
     compacted: Vec<Entry>,
+    /// The crash armed for a coming persist.
+    armed: Option<DiskFault>,
+    /// The armed crash fired during the last call.
+    stopped: bool,
+    disk_faults: DiskFaultCounts,
+    bug: Option<StorageBug>,
 }
 
 impl MemberNode {
@@ -74,7 +88,23 @@ impl MemberNode {
             contract: Vec::new(),
             stats: SendStats::default(),
             compacted: Vec::new(),
+            armed: None,
+            stopped: false,
+            disk_faults: DiskFaultCounts::default(),
+            bug: None,
         }
+    }
+
+    /// Breaks the storage contract as `bug` says, from now on: only for tests that show
+    /// a checker catches it.
+    pub fn plant(&mut self, bug: StorageBug) {
+        self.bug = Some(bug);
+    }
+
+    /// The disk faults that fired on this member.
+    #[must_use]
+    pub fn disk_faults(&self) -> &DiskFaultCounts {
+        &self.disk_faults
     }
 
     /// The running member, `None` while crashed.
@@ -121,12 +151,18 @@ impl MemberNode {
     }
 
     /// Acts on everything the member has to do: persist, then send, then keep the events.
+    /// If the armed disk fault fires on a `Ready`, the member crashes there: the disk
+    /// keeps what the fault leaves of that persist, and the `Ready`'s messages and events
+    /// are dropped (earlier `Ready`s of this call stand, they were durable).
     pub fn drain(&mut self, out: &mut Outbox<Envelope>) {
-        let Some(member) = self.member.as_mut() else {
-            return;
-        };
         let mut rounds = 0;
-        while member.has_ready() {
+        loop {
+            let Some(member) = self.member.as_mut() else {
+                return;
+            };
+            if !member.has_ready() {
+                return;
+            }
             rounds += 1;
             if rounds > MAX_READIES {
                 self.contract
@@ -134,71 +170,136 @@ impl MemberNode {
                 return;
             }
             let ready = member.take_ready();
-            if let Some(snap) = ready.snapshot {
-                // Step 1 begins with the leader's snapshot (the store's install rule).
-                self.stats.snapshots_installed += 1;
-                let removed = self.disk.install_snapshot(snap);
-                if !removed.is_empty() {
-                    self.persists.push(PersistRecord {
-                        prev_term: self.disk.snapshot_meta().term,
-                        entries: Vec::new(),
-                        removed,
-                    });
+            let writes = self.writes(&ready);
+            let bug = self.bug;
+            let fired = self.armed.and_then(|f| {
+                let point =
+                    bug.map_or_else(|| f.crash_point(&writes), |b| b.crash_point(&f, &writes));
+                Some((f.kind, point?))
+            });
+            let MemberReady {
+                snapshot,
+                hard_state,
+                entries,
+                taken,
+                messages,
+                events,
+            } = ready;
+            let point = fired.map_or_else(|| CrashPoint::all(&writes), |(_, p)| p);
+            self.persist(snapshot, hard_state, entries, taken, point);
+            if let Some((kind, _)) = fired {
+                tracing::debug!(node = %self.config.id, kind = kind.name(), ?point, "crash during a persist");
+                self.disk_faults.record(kind);
+                if bug.is_some_and(StorageBug::sends_before_durable) {
+                    self.send(messages, out);
                 }
+                self.stop();
+                return;
             }
-            if ready.hard_state.is_some() || !ready.entries.is_empty() {
-                let prev_term = ready
-                    .entries
-                    .first()
-                    .and_then(|e| {
-                        self.disk
-                            .term_at(parliament_engine::LogIndex(e.index.0 - 1))
-                    })
-                    .unwrap_or_default();
-                match self.disk.write(ready.hard_state, &ready.entries) {
-                    Ok(removed) => {
-                        if !ready.entries.is_empty() {
-                            self.persists.push(PersistRecord {
-                                prev_term,
-                                entries: ready.entries,
-                                removed,
-                            });
-                        }
-                    }
-                    Err(e) => self.contract.push(e.to_string()),
-                }
-            }
-            if let Some(taken) = ready.taken {
-                // The member's own snapshot, after the entries it covers are durable.
-                if self.disk.term_at(taken.meta.index) == Some(taken.meta.term) {
-                    let through = taken.meta.index;
-                    self.stats.snapshots_taken += 1;
-                    self.compacted.extend(
-                        self.disk
-                            .entries()
-                            .iter()
-                            .filter(|e| e.index <= through)
-                            .cloned(),
-                    );
-                    self.disk.compact(taken);
-                } else {
-                    self.contract.push(format!(
-                        "a snapshot at {} term {} of entries not persisted",
-                        taken.meta.index, taken.meta.term
-                    ));
-                }
-            }
-            for (to, envelope) in ready.messages {
-                match envelope {
-                    Envelope::District(_) => self.stats.district += 1,
-                    Envelope::Commons { .. } => self.stats.commons += 1,
-                    Envelope::Session(_) => self.stats.session += 1,
-                }
-                self.stats.peers.insert(to);
-                out.send(to, envelope);
-            }
-            self.events.extend(ready.events);
+            self.send(messages, out);
+            self.events.extend(events);
         }
+    }
+
+    /// What `ready` writes, for choosing where a crash falls in it.
+    fn writes(&self, ready: &MemberReady) -> ReadyWrites {
+        let stored = self.disk.hard_state().term;
+        ReadyWrites {
+            install: ready.snapshot.is_some(),
+            install_newer_term: ready
+                .snapshot
+                .as_ref()
+                .is_some_and(|s| s.meta.term > stored),
+            hard_state: ready.hard_state.is_some(),
+            entries: ready.entries.len(),
+            taken: ready.taken.is_some(),
+            entries_without_hard_state: ready.entries.iter().position(|e| e.term > stored),
+        }
+    }
+
+    /// Persists the prefix `point` of one `Ready`'s writes, in contract order: the
+    /// leader's snapshot, then hard state and entries, then the member's own snapshot.
+    fn persist(
+        &mut self,
+        snapshot: Option<Snapshot>,
+        hard_state: Option<HardState>,
+        mut entries: Vec<Entry>,
+        taken: Option<Snapshot>,
+        point: CrashPoint,
+    ) {
+        if let Some(snap) = snapshot.filter(|_| point.install) {
+            // Step 1 begins with the leader's snapshot (the store's install rule).
+            self.stats.snapshots_installed += 1;
+            let removed = self.disk.install_snapshot(snap);
+            if !removed.is_empty() {
+                self.persists.push(PersistRecord {
+                    prev_term: self.disk.snapshot_meta().term,
+                    entries: Vec::new(),
+                    removed,
+                });
+            }
+        }
+        let hard_state = hard_state.filter(|_| point.hard_state);
+        if hard_state.is_some() || point.entries > 0 {
+            let prev_term = entries
+                .first()
+                .and_then(|e| self.disk.term_at(LogIndex(e.index.0 - 1)))
+                .unwrap_or_default();
+            match self.disk.write_torn(hard_state, &entries, point.entries) {
+                Ok(removed) => {
+                    entries.truncate(point.entries);
+                    if !entries.is_empty() {
+                        self.persists.push(PersistRecord {
+                            prev_term,
+                            entries,
+                            removed,
+                        });
+                    }
+                }
+                Err(e) => self.contract.push(e.to_string()),
+            }
+        }
+        if let Some(taken) = taken.filter(|_| point.taken) {
+            // The member's own snapshot, after the entries it covers are durable.
+            if self.disk.term_at(taken.meta.index) == Some(taken.meta.term) {
+                let through = taken.meta.index;
+                self.stats.snapshots_taken += 1;
+                self.compacted.extend(
+                    self.disk
+                        .entries()
+                        .iter()
+                        .filter(|e| e.index <= through)
+                        .cloned(),
+                );
+                self.disk.compact(taken);
+            } else {
+                self.contract.push(format!(
+                    "a snapshot at {} term {} of entries not persisted",
+                    taken.meta.index, taken.meta.term
+                ));
+            }
+        }
+    }
+
+    fn send(&mut self, messages: Vec<(NodeId, Envelope)>, out: &mut Outbox<Envelope>) {
+        for (to, envelope) in messages {
+            match envelope {
+                Envelope::District(_) => self.stats.district += 1,
+                Envelope::Commons { .. } => self.stats.commons += 1,
+                Envelope::Session(_) => self.stats.session += 1,
+            }
+            self.stats.peers.insert(to);
+            out.send(to, envelope);
+        }
+    }
+
+    /// The process dies in the middle of a persist: what [`Node::crash`] drops, except
+    /// the events of earlier `Ready`s, which it acted on before.
+    fn stop(&mut self) {
+        self.member = None;
+        self.armed = None;
+        self.compacted.clear();
+        self.stopped = true;
     }
 }
 
@@ -223,6 +324,7 @@ impl Node for MemberNode {
 
     fn crash(&mut self) {
         self.member = None;
+        self.armed = None;
         self.events.clear();
         self.compacted.clear();
     }
@@ -243,6 +345,14 @@ impl Node for MemberNode {
         self.member
             .as_ref()
             .is_some_and(|m| m.district_status().role == parliament_engine::engine::Role::Leader)
+    }
+
+    fn arm_disk_fault(&mut self, fault: Option<DiskFault>) {
+        self.armed = fault;
+    }
+
+    fn take_stopped(&mut self) -> bool {
+        std::mem::take(&mut self.stopped)
     }
 }
 

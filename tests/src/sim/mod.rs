@@ -1,12 +1,12 @@
 //! The deterministic simulator: seeded, virtual-time, single-threaded runs of consensus
-//! groups under network faults, crashes and clock drift, with every invariant checked
-//! after every step.
+//! groups under network faults, crashes, disk faults and clock drift, with every
+//! invariant checked after every step.
 //!
 //! Reusable machinery, independent of what a member runs: [`SimRng`], [`EventQueue`],
-//! [`Clock`], [`Network`] and [`Partition`], [`Disk`], [`Nemesis`] and [`FaultSet`],
-//! [`TraceHash`], and the [`World`] that drives any [`Node`]. This member is
-//! [`ReplicaNode`] (one replica of one group) and its scenario is [`Simulation`]; the
-//! checkers are in [`invariants`].
+//! [`Clock`], [`Network`] and [`Partition`], [`Disk`] and [`DiskFault`], [`Nemesis`] and
+//! [`FaultSet`], [`TraceHash`], and the [`World`] that drives any [`Node`]. This issue's
+//! member is [`ReplicaNode`] (one replica of one group) and its scenario is
+//! [`Simulation`]; the checkers are in [`invariants`].
 
 mod app_event;
 mod client;
@@ -16,6 +16,8 @@ mod cluster_view;
 mod command;
 mod conditions;
 mod disk;
+mod disk_fault;
+mod disk_fault_counts;
 mod election_stats;
 mod event;
 mod fact;
@@ -37,6 +39,7 @@ mod reply;
 mod report;
 mod rng;
 mod simulation;
+mod storage_bug;
 pub mod trace;
 mod world;
 
@@ -48,6 +51,8 @@ pub use cluster_view::{ClusterView, MemberView};
 pub use command::Command;
 pub use conditions::Conditions;
 pub use disk::Disk;
+pub use disk_fault::{CrashPoint, DiskFault, DiskFaultKind, ReadyWrites};
+pub use disk_fault_counts::DiskFaultCounts;
 pub use election_stats::{ElectionSample, ElectionStats};
 pub use event::{Event, Step};
 pub use fact::Fact;
@@ -68,6 +73,7 @@ pub use reply::{Reply, ReplyOutcome, RequestTag};
 pub use report::RunReport;
 pub use rng::{SimRng, splitmix64};
 pub use simulation::{Simulation, run};
+pub use storage_bug::StorageBug;
 pub use trace::{Digest, TraceHash};
 pub use world::World;
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use parliament_engine::NodeId;
 
-use crate::sim::{ClusterView, FaultAction};
+use crate::sim::{ClusterView, DiskFault, FaultAction};
 use crate::sim::{Conditions, Fault, FaultSet, Partition, SimRng};
 
 /// Chooses faults at random intervals.
@@ -78,6 +78,7 @@ impl Nemesis {
             Fault::Partition => self.symmetric(rng, view),
             Fault::Asym => self.one_way(rng, view),
             Fault::Crash => Self::crash(rng, view),
+            Fault::Disk => Self::disk(rng, view),
             Fault::Drift | Fault::Transfer | Fault::Campaign => FaultAction::Nothing,
         }
     }
@@ -141,11 +142,35 @@ impl Nemesis {
     }
 
     fn crash(rng: &mut SimRng, view: &ClusterView) -> FaultAction {
+        let Some((node, restart_after)) = Self::victim(rng, view) else {
+            return FaultAction::Nothing;
+        };
+        FaultAction::Crash {
+            node,
+            restart_after,
+        }
+    }
+
+    /// A crash during a persist, of the victims and down times of [`Nemesis::crash`].
+    fn disk(rng: &mut SimRng, view: &ClusterView) -> FaultAction {
+        let Some((node, restart_after)) = Self::victim(rng, view) else {
+            return FaultAction::Nothing;
+        };
+        FaultAction::Disk {
+            node,
+            fault: DiskFault::random(rng),
+            restart_after,
+        }
+    }
+
+    /// A member to crash (often a leader) and how long it stays down; `None` when a
+    /// majority is down already.
+    fn victim(rng: &mut SimRng, view: &ClusterView) -> Option<(NodeId, Duration)> {
         let n = view.members.len();
         let down = view.members.iter().filter(|m| !m.up).count();
         // At most a bare majority down at once: quorum loss happens, but not for long.
         if down > n / 2 {
-            return FaultAction::Nothing;
+            return None;
         }
         let up: Vec<NodeId> = view.members.iter().filter(|m| m.up).map(|m| m.id).collect();
         let leaders: Vec<NodeId> = view
@@ -159,20 +184,19 @@ impl Nemesis {
         } else {
             rng.pick(&up)
         };
-        let Some(&node) = victim else {
-            return FaultAction::Nothing;
-        };
-        // A third of crashes are a process restart (back within 50 ms), the rest a
-        // machine that stays down for up to three seconds.
+        let &node = victim?;
+        Some((node, Self::down_time(rng)))
+    }
+
+    /// A third of crashes are a process restart (back within 50 ms), the rest a machine
+    /// that stays down for up to three seconds.
+    pub fn down_time(rng: &mut SimRng) -> Duration {
         let down_ms = if rng.chance(333_333) {
             rng.between(1, 50)
         } else {
             rng.between(50, 3_000)
         };
-        FaultAction::Crash {
-            node,
-            restart_after: Duration::from_millis(down_ms),
-        }
+        Duration::from_millis(down_ms)
     }
 
     fn next_id(&mut self) -> u64 {
@@ -208,9 +232,38 @@ mod tests {
             match nemesis.plan(&mut rng, &view(5)) {
                 FaultAction::Crash { .. } | FaultAction::Nothing => {}
                 FaultAction::Conditions(c) => assert_eq!(c, Conditions::calm()),
-                other @ FaultAction::Partition { .. } => panic!("not enabled: {other:?}"),
+                other @ (FaultAction::Partition { .. } | FaultAction::Disk { .. }) => {
+                    panic!("not enabled: {other:?}")
+                }
             }
         }
+    }
+
+    #[test]
+    fn disk_faults_arm_running_members_with_a_down_time() {
+        let mut rng = SimRng::new(7);
+        let mut nemesis = Nemesis::new(FaultSet::none().with(Fault::Disk));
+        let mut v = view(5);
+        v.members[4].up = false;
+        let mut kinds = std::collections::BTreeSet::new();
+        for _ in 0..300 {
+            if let FaultAction::Disk {
+                node,
+                fault,
+                restart_after,
+            } = nemesis.plan(&mut rng, &v)
+            {
+                assert_ne!(node, NodeId(5), "armed a member that is down");
+                assert!(restart_after >= Duration::from_millis(1));
+                assert!(restart_after <= Duration::from_millis(3_000));
+                kinds.insert(fault.kind);
+            }
+        }
+        assert_eq!(
+            kinds.len(),
+            crate::sim::DiskFaultKind::ALL.len(),
+            "{kinds:?}"
+        );
     }
 
     #[test]

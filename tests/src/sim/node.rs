@@ -8,7 +8,7 @@
 
 use parliament_engine::{NodeId, Time};
 
-use crate::sim::Digest;
+use crate::sim::{Digest, DiskFault};
 
 /// Messages a node wants sent, each to one member.
 #[derive(Debug)]
@@ -80,4 +80,20 @@ pub trait Node {
     /// Whether this member currently leads some group; the nemesis favours crashing and
     /// isolating leaders, where the interesting bugs are.
     fn leads(&self) -> bool;
+
+    /// Arms (or, with `None`, disarms) a crash during this process's next persist that
+    /// `fault` applies to. A crash or restart disarms it. A node without a disk model
+    /// ignores it.
+    fn arm_disk_fault(&mut self, fault: Option<DiskFault>) {
+        let _ = fault;
+    }
+
+    /// Whether the armed fault fired during the last call: the node wrote what the fault
+    /// leaves of that persist, dropped its volatile state as [`Node::crash`] does, and
+    /// sent and reported nothing of that `Ready`; what earlier `Ready`s of the same call
+    /// sent and reported stands (they were durable). Taking it clears it; the world then
+    /// counts the node as crashed without calling [`Node::crash`].
+    fn take_stopped(&mut self) -> bool {
+        false
+    }
 }

@@ -1,5 +1,7 @@
 //! A member running one replica of one group: engine, disk and key-value store, acting on
-//! every `Ready` exactly as the contract says (persist, send, apply, answer).
+//! every `Ready` exactly as the contract says (persist, send, apply, answer). An armed
+//! [`DiskFault`] crashes it in the middle of a persist (a `Ready`'s, or its own snapshot's):
+//! the disk keeps what the fault leaves, and nothing of that `Ready` is sent or applied.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +11,10 @@ use parliament_engine::engine::{
 };
 use parliament_engine::{LogIndex, NodeId, Term, Time};
 
-use crate::sim::{Command, Disk, KvStore, Node, Outbox};
+use crate::sim::{
+    Command, CrashPoint, Disk, DiskFault, DiskFaultCounts, KvStore, Node, Outbox, ReadyWrites,
+    StorageBug,
+};
 use crate::sim::{Fact, Reply, ReplyOutcome, RequestTag};
 
 #[derive(Clone, Debug)]
@@ -35,6 +40,12 @@ pub struct ReplicaNode {
     next_read: u64,
     replies: Vec<Reply>,
     facts: Vec<Fact>,
+    /// The crash armed for a coming persist.
+    armed: Option<DiskFault>,
+    /// The armed crash fired during the last call.
+    stopped: bool,
+    disk_faults: DiskFaultCounts,
+    bug: Option<StorageBug>,
 }
 
 impl ReplicaNode {
@@ -57,7 +68,23 @@ impl ReplicaNode {
             next_read: 1,
             replies: Vec::new(),
             facts: Vec::new(),
+            armed: None,
+            stopped: false,
+            disk_faults: DiskFaultCounts::default(),
+            bug: None,
         })
+    }
+
+    /// Breaks the storage contract as `bug` says, from now on: only for tests that show
+    /// a checker catches it.
+    pub fn plant(&mut self, bug: StorageBug) {
+        self.bug = Some(bug);
+    }
+
+    /// The disk faults that fired on this member.
+    #[must_use]
+    pub fn disk_faults(&self) -> &DiskFaultCounts {
+        &self.disk_faults
     }
 
     /// The replica's status; `None` while crashed.
@@ -208,8 +235,26 @@ impl ReplicaNode {
     }
 
     fn handle_ready(&mut self, ready: Ready, term: Term, out: &mut Outbox<Message>) {
+        let stored = self.disk.hard_state().term;
+        let writes = ReadyWrites {
+            install: ready.snapshot.is_some(),
+            install_newer_term: ready
+                .snapshot
+                .as_ref()
+                .is_some_and(|s| s.meta.term > stored),
+            hard_state: ready.hard_state.is_some(),
+            entries: ready.entries.len(),
+            taken: false,
+            entries_without_hard_state: ready.entries.iter().position(|e| e.term > stored),
+        };
+        let bug = self.bug;
+        let fired = self.armed.and_then(|f| {
+            let point = bug.map_or_else(|| f.crash_point(&writes), |b| b.crash_point(&f, &writes));
+            Some((f.kind, point?))
+        });
+        let point = fired.map_or_else(|| CrashPoint::all(&writes), |(_, p)| p);
         // 1. Persist: the snapshot first, then hard state and entries.
-        let installed = ready.snapshot.map(|snap| {
+        let installed = ready.snapshot.filter(|_| point.install).map(|snap| {
             let removed = self.disk.install_snapshot(snap.clone());
             (snap, removed)
         });
@@ -218,14 +263,33 @@ impl ReplicaNode {
             .first()
             .and_then(|e| self.disk.term_at(e.index.prev()))
             .unwrap_or(Term(0));
-        match self.disk.write(ready.hard_state, &ready.entries) {
-            Ok(removed) if !ready.entries.is_empty() => self.facts.push(Fact::Persisted {
-                prev_term,
-                entries: ready.entries,
-                removed,
-            }),
-            Ok(_) => {}
-            Err(e) => self.facts.push(Fact::Contract(e.to_string())),
+        let hard_state = ready.hard_state.filter(|_| point.hard_state);
+        if hard_state.is_some() || point.entries > 0 {
+            let mut entries = ready.entries;
+            match self.disk.write_torn(hard_state, &entries, point.entries) {
+                Ok(removed) => {
+                    entries.truncate(point.entries);
+                    if !entries.is_empty() {
+                        self.facts.push(Fact::Persisted {
+                            prev_term,
+                            entries,
+                            removed,
+                        });
+                    }
+                }
+                Err(e) => self.facts.push(Fact::Contract(e.to_string())),
+            }
+        }
+        if let Some((kind, _)) = fired {
+            tracing::debug!(node = %self.config.id, kind = kind.name(), ?point, "crash during a persist");
+            self.disk_faults.record(kind);
+            if bug.is_some_and(StorageBug::sends_before_durable) {
+                for m in ready.messages {
+                    out.send(m.to, m);
+                }
+            }
+            self.stop();
+            return;
         }
         // 2. Send.
         for m in ready.messages {
@@ -341,11 +405,38 @@ impl ReplicaNode {
             data: self.kv.encode(),
         };
         match r.compact(snap.clone()) {
-            Ok(()) => self.disk.compact(snap),
+            Ok(()) => {
+                let writes = ReadyWrites {
+                    taken: true,
+                    ..ReadyWrites::default()
+                };
+                match self
+                    .armed
+                    .and_then(|f| f.crash_point(&writes).map(|p| (f.kind, p)))
+                {
+                    None => self.disk.compact(snap),
+                    Some((kind, point)) => {
+                        if point.taken {
+                            self.disk.compact(snap);
+                        }
+                        self.disk_faults.record(kind);
+                        self.stop();
+                    }
+                }
+            }
             Err(e) => self
                 .facts
                 .push(Fact::Contract(format!("refused its own snapshot: {e}"))),
         }
+    }
+
+    /// The process dies in the middle of a persist: what [`Node::crash`] drops, except
+    /// what earlier `Ready`s did, which was durable and acted on.
+    fn stop(&mut self) {
+        let facts = std::mem::take(&mut self.facts);
+        self.crash();
+        self.facts = facts;
+        self.stopped = true;
     }
 
     /// After a full drain the engine's log must be exactly what was persisted.
@@ -396,6 +487,7 @@ impl Node for ReplicaNode {
 
     fn crash(&mut self) {
         self.replica = None;
+        self.armed = None;
         self.kv = KvStore::new();
         let lost = std::mem::take(&mut self.proposals)
             .into_values()
@@ -434,5 +526,13 @@ impl Node for ReplicaNode {
         self.replica
             .as_ref()
             .is_some_and(|r| r.status().role == Role::Leader)
+    }
+
+    fn arm_disk_fault(&mut self, fault: Option<DiskFault>) {
+        self.armed = fault;
+    }
+
+    fn take_stopped(&mut self) -> bool {
+        std::mem::take(&mut self.stopped)
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use parliament_engine::{LogIndex, Term, Time};
 
-use crate::sim::{ClientHistory, ElectionSample, NetStats, SimOptions, Violation};
+use crate::sim::{ClientHistory, DiskFaultCounts, ElectionSample, NetStats, SimOptions, Violation};
 
 /// The outcome of one seed.
 #[derive(Clone, Debug)]
@@ -41,6 +41,10 @@ pub struct RunReport {
     pub commit: LogIndex,
     /// Snapshots received from a leader and installed.
     pub restores: u64,
+    /// Crashes during a persist that fired, by kind.
+    pub disk_faults: DiskFaultCounts,
+    /// Disk faults armed (the rest were disarmed by a crash or the heal first).
+    pub disk_faults_armed: u64,
 }
 
 impl RunReport {

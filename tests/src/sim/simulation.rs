@@ -21,9 +21,9 @@ use crate::Error;
 use crate::linearizability::{CheckOptions, KvModel, Outcome, check};
 use crate::sim::invariants::{Invariants, LogView, MemberLog, Observation, Violation};
 use crate::sim::{
-    AppEvent, Client, ClientHistory, Clock, Command, ElectionSample, Fact, Fault, Pending,
-    ReplicaNode, ReplyOutcome, Request, RequestTag, Response, RunReport, SimOptions, SimRng, Stamp,
-    Step, World, splitmix64,
+    AppEvent, Client, ClientHistory, Clock, Command, DiskFaultCounts, ElectionSample, Fact, Fault,
+    Pending, ReplicaNode, ReplyOutcome, Request, RequestTag, Response, RunReport, SimOptions,
+    SimRng, Stamp, Step, World, splitmix64,
 };
 
 /// The group every member of this scenario belongs to.
@@ -243,6 +243,16 @@ impl Simulation {
             max_term: self.max_term,
             commit: self.max_commit,
             restores: self.restores,
+            disk_faults: self
+                .ids
+                .iter()
+                .fold(DiskFaultCounts::default(), |mut c, id| {
+                    if let Some(n) = self.world.node(*id) {
+                        c.add(n.disk_faults());
+                    }
+                    c
+                }),
+            disk_faults_armed: self.world.disk_faults_armed(),
         }
     }
 
@@ -423,6 +433,14 @@ impl Simulation {
             }
             Step::Quiet => {}
             Step::App(ev) => self.handle_app(ev),
+        }
+        // Members that crashed during a persist in this step: what they did before it,
+        // then the crash (and their clients' lost requests).
+        for id in self.world.take_stopped() {
+            self.after_member(id);
+            let at = self.world.now();
+            self.observe_event(&Observation::Crashed { node: id, at });
+            self.after_member(id);
         }
         if self.track_leader {
             self.update_acknowledged_leader();
@@ -833,6 +851,8 @@ impl Simulation {
 
 #[cfg(test)]
 mod directed;
+#[cfg(test)]
+mod disk_faults;
 
 /// The engine configuration of a seed: default timings (elections are timed with them),
 /// but batching, pipelining and snapshot chunk sizes drawn from the seed, so that some

@@ -16,11 +16,13 @@ fn quick(seed: u64) -> SimOptions {
 #[test]
 fn twenty_seeds_with_every_fault_find_no_violation() {
     let mut failures = Vec::new();
+    let mut disk_faults = 0;
     for seed in 0..20 {
         let opts = quick(seed);
         tracing::info!(seed, "--- run a seed with every fault");
         match run(&opts) {
             Ok(report) if report.passed() => {
+                disk_faults += report.disk_faults.total();
                 assert!(
                     report.ops.0 > 0,
                     "seed {seed}: no write was ever acknowledged"
@@ -35,6 +37,7 @@ fn twenty_seeds_with_every_fault_find_no_violation() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(disk_faults > 0, "no member ever crashed during a persist");
 }
 
 #[test]

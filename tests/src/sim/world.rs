@@ -1,5 +1,6 @@
-//! The world: virtual time, the event queue, the network, members' clocks, crashes and
-//! the nemesis, for any kind of [`Node`].
+//! The world: virtual time, the event queue, the network, members' clocks, crashes (the
+//! nemesis's, and a node's own when a disk fault fires) and the nemesis, for any kind of
+//! [`Node`].
 //!
 //! Single-threaded and deterministic: one [`SimRng`] makes every random choice, events
 //! run in `(time, sequence)` order, and every event is folded into a [`TraceHash`].
@@ -12,8 +13,8 @@ use parliament_engine::{NodeId, Time};
 use crate::sim::{Event, Step};
 
 use crate::sim::{
-    Clock, ClusterView, Conditions, Digest, EventQueue, Fault, FaultAction, FaultSet, MemberView,
-    Nemesis, Network, Node, Outbox, SimRng, TraceHash,
+    Clock, ClusterView, Conditions, Digest, DiskFault, EventQueue, Fault, FaultAction, FaultSet,
+    MemberView, Nemesis, Network, Node, Outbox, SimRng, TraceHash,
 };
 
 /// How many recently delivered messages a member remembers, to replay stale copies of
@@ -29,6 +30,8 @@ struct Member<N: Node> {
     /// How many times it has crashed.
     crashes: u64,
     inbox: VecDeque<(NodeId, N::Message)>,
+    /// How long it stays down when its armed disk fault fires.
+    disk_down: Option<Duration>,
 }
 
 /// The simulated cluster.
@@ -46,6 +49,10 @@ pub struct World<N: Node, A> {
     tick_ms: u64,
     trace: TraceHash,
     crashes: u64,
+    /// Disk faults armed so far.
+    disk_armed: u64,
+    /// Members whose disk fault fired since the last [`World::take_stopped`].
+    stopped: Vec<NodeId>,
     /// The latest arrival scheduled for any message so far.
     last_arrival: Time,
 }
@@ -82,6 +89,7 @@ impl<N: Node, A: Digest> World<N, A> {
                     up: false,
                     crashes: 0,
                     inbox: VecDeque::new(),
+                    disk_down: None,
                 }
             })
             .collect();
@@ -98,6 +106,8 @@ impl<N: Node, A: Digest> World<N, A> {
             tick_ms,
             trace: TraceHash::new(),
             crashes: 0,
+            disk_armed: 0,
+            stopped: Vec::new(),
             last_arrival: Time(0),
         }
     }
@@ -176,10 +186,24 @@ impl<N: Node, A: Digest> World<N, A> {
         self.chaos
     }
 
-    /// Crashes so far.
+    /// Crashes so far, disk faults that fired included.
     #[must_use]
     pub fn crashes(&self) -> u64 {
         self.crashes
+    }
+
+    /// Disk faults armed so far (each fires at a later persist, unless a crash or the
+    /// heal disarms it first).
+    #[must_use]
+    pub fn disk_faults_armed(&self) -> u64 {
+        self.disk_armed
+    }
+
+    /// Members that crashed during a persist since the last call, in order: the
+    /// scenario shows the checkers what they did before (the call that crashed them
+    /// may have persisted, sent and reported earlier `Ready`s), then the crash.
+    pub fn take_stopped(&mut self) -> Vec<NodeId> {
+        std::mem::take(&mut self.stopped)
     }
 
     /// When the next event is due.
@@ -220,7 +244,50 @@ impl<N: Node, A: Digest> World<N, A> {
         let mut out = Outbox::new();
         let r = f(&mut m.node, m.clock.local(now), &mut out);
         self.route(id, &mut out);
+        self.settle(i);
         Some(r)
+    }
+
+    /// Arms a crash during one of `id`'s next persists (see [`Node::arm_disk_fault`]);
+    /// when it fires the member is down like after [`World::crash`], and restarts
+    /// `restart_after` later while the chaos lasts. False if `id` is down.
+    pub fn arm_disk_fault(
+        &mut self,
+        id: NodeId,
+        fault: DiskFault,
+        restart_after: Duration,
+    ) -> bool {
+        let Some(i) = self.index(id) else {
+            return false;
+        };
+        let m = &mut self.members[i];
+        if !m.up {
+            return false;
+        }
+        m.node.arm_disk_fault(Some(fault));
+        m.disk_down = Some(restart_after);
+        self.disk_armed += 1;
+        tracing::debug!(at = %self.now, node = %id, ?fault, ?restart_after, "disk fault armed");
+        true
+    }
+
+    /// After a member ran: if its disk fault fired, it is down now.
+    fn settle(&mut self, i: usize) {
+        let m = &mut self.members[i];
+        if !m.up || !m.node.take_stopped() {
+            return;
+        }
+        m.up = false;
+        m.crashes += 1;
+        let (id, crash, down) = (m.id, m.crashes, m.disk_down.take());
+        self.crashes += 1;
+        self.trace.write_str("stopped");
+        id.digest(&mut self.trace);
+        if let Some(after) = down {
+            self.queue.push(self.now + after, Event::Restart(id, crash));
+        }
+        self.stopped.push(id);
+        tracing::debug!(at = %self.now, node = %id, "crash during a persist");
     }
 
     /// Starts every member from its (empty) disk, as a restart. Returns their ids.
@@ -248,12 +315,17 @@ impl<N: Node, A: Digest> World<N, A> {
         }
     }
 
-    /// Stops the nemesis and heals everything: partitions removed, network calm, every
-    /// crashed member restarted. Returns the members restarted.
+    /// Stops the nemesis and heals everything: partitions removed, network calm, disk
+    /// faults disarmed, every crashed member restarted. Returns the members restarted.
     pub fn heal_all(&mut self) -> Vec<NodeId> {
         self.chaos = false;
         self.net.heal_all();
         self.net.set_conditions(Conditions::calm());
+        for m in &mut self.members {
+            if m.disk_down.take().is_some() {
+                m.node.arm_disk_fault(None);
+            }
+        }
         let down: Vec<NodeId> = self
             .members
             .iter()
@@ -279,6 +351,7 @@ impl<N: Node, A: Digest> World<N, A> {
         }
         m.up = false;
         m.crashes += 1;
+        m.disk_down = None;
         m.node.crash();
         self.crashes += 1;
         tracing::debug!(at = %self.now, node = %id, "crash");
@@ -307,6 +380,7 @@ impl<N: Node, A: Digest> World<N, A> {
         m.node.restart(m.clock.local(now), seed, &mut out);
         tracing::debug!(at = %now, node = %id, "restart");
         self.route(id, &mut out);
+        self.settle(i);
         if self.chaos && self.faults.has(Fault::Crash) {
             let replays = self.rng.below(3);
             for _ in 0..replays {
@@ -474,6 +548,14 @@ impl<N: Node, A: Digest> World<N, A> {
                 } else {
                     Step::Quiet
                 }
+            }
+            FaultAction::Disk {
+                node,
+                fault,
+                restart_after,
+            } => {
+                self.arm_disk_fault(node, fault, restart_after);
+                Step::Quiet
             }
             FaultAction::Nothing => Step::Quiet,
         }

@@ -11,7 +11,7 @@ use parliament_engine::Time;
 use parliament_tests::sim::parliament::{
     HandOverCounts, ParliamentOptions, ParliamentReport, run_parliament,
 };
-use parliament_tests::sim::{FaultSet, Violation};
+use parliament_tests::sim::{DiskFaultCounts, FaultSet, Violation};
 
 /// The parliament mode's own options, beside the shared ones.
 pub struct Mode {
@@ -246,8 +246,11 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     let mut overlapping = 0u64;
     let (mut critical, mut lords_sets) = ((0u64, 0u64, 0u64, 0u64), 0u64);
     let (mut rotations, mut terms_checked, mut refused) = (0u64, 0u64, 0u64);
+    let (mut disk, mut armed) = (DiskFaultCounts::default(), 0u64);
     for o in outcomes {
         if let Some(r) = &o.report {
+            disk.add(&r.disk_faults);
+            armed += r.disk_faults_armed;
             if let Some(t) = r.convene_after_start {
                 start.push((t, o.seed));
             }
@@ -300,7 +303,7 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
             terms_checked += r.lords_terms_checked;
             if single {
                 println!(
-                    "seed {}: {} districts ({} members), faults {}, {} chaos steps; {} events over {} virtual ms; {} crashes; trace-hash: {:016x}",
+                    "seed {}: {} districts ({} members), faults {}, {} chaos steps; {} events over {} virtual ms; {} crashes ({} during a persist); trace-hash: {:016x}",
                     o.seed,
                     r.options.sizes.len(),
                     r.options.members(),
@@ -309,6 +312,7 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
                     r.events,
                     r.virtual_time.as_millis(),
                     r.crashes,
+                    r.disk_faults.total(),
                     r.trace_hash
                 );
                 for p in &r.history_problems {
@@ -357,6 +361,10 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     println!(
         "snapshots: {} taken, {} installed from a district leader, {} Commons snapshots installed by a seat",
         snapshots.0, snapshots.1, snapshots.2
+    );
+    println!(
+        "disk faults (a crash during a persist): {armed} armed, {} fired: {disk}",
+        disk.total()
     );
     let ho = |c: &HandOverCounts| {
         format!(

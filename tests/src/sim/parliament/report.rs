@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::sim::parliament::{HandOvers, ParliamentOptions};
-use crate::sim::{NetStats, Violation};
+use crate::sim::{DiskFaultCounts, NetStats, Violation};
 
 /// The outcome of one parliament seed.
 #[derive(Clone, Debug, Default)]
@@ -57,6 +57,10 @@ pub struct ParliamentReport {
     /// member's whole state), and Commons snapshots a seat installed from the Prime
     /// Minister (counted once per district log entry).
     pub snapshots: (u64, u64, u64),
+    /// Crashes during a persist that fired, by kind.
+    pub disk_faults: DiskFaultCounts,
+    /// Disk faults armed (the rest were disarmed by a crash or the heal first).
+    pub disk_faults_armed: u64,
     /// Term-limit hand-overs.
     pub hand_overs: HandOvers,
     /// Critical decrees: amendments proposed, decrees enacted and rejected (as the

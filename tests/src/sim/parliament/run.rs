@@ -25,8 +25,8 @@ use crate::sim::invariants::{
 use crate::sim::parliament::{HandOvers, ParliamentEvent, ParliamentOptions, ParliamentReport};
 use crate::sim::trace::payload_digest;
 use crate::sim::{
-    ClientHistory, Clock, Conditions, Fault, FaultSet, MemberNode, Partition, Request, Response,
-    Stamp, Step, TraceHash, World,
+    ClientHistory, Clock, Conditions, DiskFault, Fault, FaultSet, MemberNode, Nemesis, Partition,
+    Request, Response, Stamp, Step, StorageBug, TraceHash, World,
 };
 
 /// Virtual time allowed from boot or heal to a Prime Minister and every representative:
@@ -308,6 +308,16 @@ impl ParliamentRun {
         })
     }
 
+    /// Makes every member's storage break the contract as `bug` says: for the tests
+    /// that show the checkers catch it.
+    pub fn plant(&mut self, bug: StorageBug) {
+        for id in self.world.ids() {
+            if let Some(node) = self.world.node_mut(id) {
+                node.plant(bug);
+            }
+        }
+    }
+
     /// Boot, convene, chaos, heal, convene again, quiesce, final checks.
     pub fn run_phases(&mut self) {
         tracing::info!(
@@ -336,7 +346,10 @@ impl ParliamentRun {
         self.world.start_chaos();
         self.world
             .schedule(Duration::from_millis(1_000), ParliamentEvent::Amend);
-        if self.opts.faults.has(Fault::Partition) || self.opts.faults.has(Fault::Crash) {
+        if [Fault::Partition, Fault::Crash, Fault::Disk]
+            .into_iter()
+            .any(|f| self.opts.faults.has(f))
+        {
             self.world
                 .schedule(Duration::from_millis(500), ParliamentEvent::Fault);
         }
@@ -489,6 +502,12 @@ impl ParliamentRun {
         for id in touched {
             self.after_member(id);
         }
+        // Members that crashed during a persist in this step: what they did before it
+        // (after_member above), then the crash.
+        for id in self.world.take_stopped() {
+            self.after_member(id);
+            self.observe_crash(id);
+        }
         self.update_calm();
         self.violations.is_empty()
     }
@@ -543,6 +562,9 @@ impl ParliamentRun {
         }
         if self.opts.faults.has(Fault::Crash) {
             kinds.extend(["pm-crash", "representative-crash"]);
+        }
+        if self.opts.faults.has(Fault::Disk) {
+            kinds.extend(["pm-disk", "representative-disk"]);
         }
         let Some(&kind) = self.world.rng().pick(&kinds) else {
             return;
@@ -616,8 +638,8 @@ impl ParliamentRun {
                     heal_after,
                 );
             }
-            "pm-crash" | "representative-crash" => {
-                let victim = if kind == "pm-crash" {
+            "pm-crash" | "representative-crash" | "pm-disk" | "representative-disk" => {
+                let victim = if kind.starts_with("pm-") {
                     self.world.ids().into_iter().find(|&id| {
                         self.world
                             .node(id)
@@ -628,7 +650,12 @@ impl ParliamentRun {
                     representative
                 };
                 let Some(victim) = victim else { return };
-                if self.world.crash(victim) {
+                if kind.ends_with("-disk") {
+                    // The seat's host persists the Commons log in its district log too.
+                    let fault = DiskFault::random(self.world.rng());
+                    let down = Nemesis::down_time(self.world.rng());
+                    self.world.arm_disk_fault(victim, fault, down);
+                } else if self.world.crash(victim) {
                     tracing::debug!(node = %victim, kind, "parliament nemesis crash");
                     self.observe_crash(victim);
                     let down = Duration::from_millis(self.world.rng().between(50, 3_000));
@@ -1396,6 +1423,11 @@ impl ParliamentRun {
                     return;
                 };
                 let response = match e {
+                    Event::ReadReady { .. } if !self.world.is_up(id) => {
+                        // Ready before a later persist of the same call crashed the
+                        // member: it died before it could serve the read.
+                        return;
+                    }
                     Event::ReadReady { .. } => {
                         let key = Key::new(p.key.clone()).ok();
                         let value = key
@@ -1513,6 +1545,12 @@ impl ParliamentRun {
             }
         }
         r.snapshots = (taken, installed, self.commons_installs);
+        r.disk_faults_armed = self.world.disk_faults_armed();
+        for id in self.roster.members() {
+            if let Some(n) = self.world.node(id) {
+                r.disk_faults.add(n.disk_faults());
+            }
+        }
         r.hand_overs = std::mem::take(&mut self.hand_overs);
         let passed = self.decided.iter().filter(|(_, _, p)| *p).count() as u64;
         r.critical = (
@@ -1550,6 +1588,9 @@ impl ParliamentRun {
         r
     }
 }
+
+#[cfg(test)]
+mod disk_faults;
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,7 @@ fn small(seed: u64) -> ParliamentOptions {
 
 #[test]
 fn three_by_three_parliaments_survive_every_fault() {
-    let mut acknowledged = 0;
+    let (mut acknowledged, mut disk_faults) = (0, 0);
     for seed in 0..10 {
         let opts = small(seed);
         let report = run_parliament(&opts).expect("valid options");
@@ -27,7 +27,9 @@ fn three_by_three_parliaments_survive_every_fault() {
         );
         assert_eq!(report.histories.0, report.histories.1, "seed {seed}");
         acknowledged += report.ops.0;
+        disk_faults += report.disk_faults.total();
     }
+    assert!(disk_faults > 0, "no member ever crashed during a persist");
     assert!(
         acknowledged > 0,
         "the workload acknowledged no write at all"

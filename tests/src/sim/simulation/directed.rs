@@ -11,9 +11,16 @@ use crate::sim::{FaultSet, Partition, SimOptions, Violation};
 
 /// Three members, no nemesis, no clients: only what the scenario does happens.
 fn quiet(seed: u64) -> Option<(Simulation, NodeId, NodeId, NodeId)> {
+    let (sim, leader, others) = quiet_group(seed, 3)?;
+    Some((sim, leader, *others.first()?, *others.get(1)?))
+}
+
+/// `nodes` members, no nemesis, no clients, run until a leader is acknowledged: the
+/// simulation, the leader and the others.
+pub(super) fn quiet_group(seed: u64, nodes: usize) -> Option<(Simulation, NodeId, Vec<NodeId>)> {
     let opts = SimOptions {
         seed,
-        nodes: 3,
+        nodes,
         faults: FaultSet::none(),
         steps: 0,
         elections: 0,
@@ -25,11 +32,14 @@ fn quiet(seed: u64) -> Option<(Simulation, NodeId, NodeId, NodeId)> {
     sim.run_until(Time(10_000), |s| s.acknowledged_leader.is_some());
     let (leader, _) = sim.acknowledged_leader?;
     let others: Vec<NodeId> = sim.ids.iter().copied().filter(|id| *id != leader).collect();
-    Some((sim, leader, *others.first()?, *others.get(1)?))
+    Some((sim, leader, others))
 }
 
 /// The first violation of each failing seed among `seeds`.
-fn failures(seeds: std::ops::Range<u64>, run: impl Fn(u64) -> Vec<Violation>) -> Vec<String> {
+pub(super) fn failures(
+    seeds: std::ops::Range<u64>,
+    mut run: impl FnMut(u64) -> Vec<Violation>,
+) -> Vec<String> {
     seeds
         .filter_map(|seed| {
             run(seed)
