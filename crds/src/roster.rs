@@ -41,6 +41,23 @@ pub struct RosterDistrict {
     /// until the Parliament has convened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap_representative: Option<String>,
+    /// Member ids the district first ran with: the voters of its first configuration,
+    /// recorded the first time the district is published and never changed after (a
+    /// founder that leaves stays a founder; later members join as learners). Absent in
+    /// rosters from before founders were recorded: then the members are the founders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub founders: Option<Vec<u64>>,
+}
+
+impl RosterDistrict {
+    /// The founders' ids: as recorded, else the members' ids.
+    #[must_use]
+    pub fn founder_ids(&self) -> Vec<u64> {
+        match &self.founders {
+            Some(ids) => ids.clone(),
+            None => self.members.iter().map(|m| m.id).collect(),
+        }
+    }
 }
 
 /// One member pod.
@@ -134,11 +151,13 @@ mod tests {
                     name: "east".to_owned(),
                     members: vec![member(1, "web-0", "east"), member(2, "web-1", "east")],
                     bootstrap_representative: Some("web-0".to_owned()),
+                    founders: Some(vec![1]),
                 },
                 RosterDistrict {
                     name: "west".to_owned(),
                     members: vec![member(3, "web-2", "west")],
                     bootstrap_representative: None,
+                    founders: None,
                 },
             ],
             bootstrap_prime_minister: Some("web-0".to_owned()),
@@ -168,6 +187,28 @@ mod tests {
         assert!(roster.member("web-9").is_none());
         let ids: Vec<u64> = roster.members().map(|m| m.id).collect();
         assert_eq!(ids, [1, 2, 3]);
+    }
+
+    #[test]
+    fn founders_default_to_the_members() {
+        let roster = roster();
+        assert_eq!(roster.districts[0].founder_ids(), [1], "as recorded");
+        assert_eq!(
+            roster.districts[1].founder_ids(),
+            [3],
+            "absent: the members"
+        );
+        let json = roster.to_json().expect("serialises");
+        assert!(json.contains("\"founders\""), "{json}");
+        // The same roster as a build from before founders wrote it: no such field.
+        let mut value: serde_json::Value = serde_json::from_str(&json).expect("json");
+        for d in value["districts"].as_array_mut().expect("districts") {
+            d.as_object_mut().expect("a district").remove("founders");
+        }
+        let old = value.to_string();
+        assert!(!old.contains("founders"), "an older roster: {old}");
+        let read = Roster::from_json(&old).expect("an older roster reads");
+        assert_eq!(read.districts[0].founders, None);
     }
 
     #[test]

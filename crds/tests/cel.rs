@@ -44,6 +44,7 @@ fn spec() -> ParliamentSpec {
         lords: Default::default(),
         tls: Default::default(),
         ports: Default::default(),
+        storage: Default::default(),
     }
 }
 

@@ -214,8 +214,13 @@ async fn a_parliament_from_apply_to_delete() -> anyhow::Result<()> {
     ] {
         cluster.pod(pod, node, ip).await?;
     }
-    let roster = eventually("a roster of three districts", || async {
-        cluster.roster().await.filter(|r| r.members().count() == 3)
+    // A pod may be published before its IP is known (a later revision adds it): wait
+    // for the roster that has all three.
+    let roster = eventually("a roster of three districts with their IPs", || async {
+        cluster
+            .roster()
+            .await
+            .filter(|r| r.members().count() == 3 && r.members().all(|m| m.ip.is_some()))
     })
     .await?;
     assert_eq!(

@@ -35,6 +35,7 @@ pub struct Directory {
     members: BTreeMap<NodeId, Entry>,
     districts: BTreeMap<DistrictId, String>,
     roster: Roster,
+    revision: u64,
 }
 
 impl Directory {
@@ -52,6 +53,7 @@ impl Directory {
         let mut districts = BTreeMap::new();
         let mut by_pod: BTreeMap<&str, NodeId> = BTreeMap::new();
         let mut roster_districts = Vec::new();
+        let mut founders = Vec::new();
         for (i, d) in sorted.iter().enumerate() {
             let id = DistrictId(i as u64);
             let name = DistrictName::new(d.name.clone())
@@ -97,6 +99,7 @@ impl Directory {
                 })?),
             };
             districts.insert(id, d.name.clone());
+            founders.push((id, d.founder_ids()));
             roster_districts.push((
                 id,
                 DistrictRoster {
@@ -115,13 +118,21 @@ impl Directory {
                 members.get(id).map(|e| e.district)
             }
         };
-        let roster = Roster::new(roster_districts, bootstrap_prime_minister)
+        let mut roster = Roster::new(roster_districts, bootstrap_prime_minister)
             .map_err(|e| bad(e.to_string()))?;
+        // Every member must start a district from the same first configuration, however
+        // the district has grown or shrunk since: the founders the operator recorded.
+        for (id, ids) in founders {
+            roster = roster
+                .with_founders(id, ids.into_iter().map(NodeId))
+                .map_err(|e| bad(format!("founders of district {}: {e}", districts[&id])))?;
+        }
         Ok(Directory {
             cluster: cluster.to_owned(),
             members,
             districts,
             roster,
+            revision: published.revision,
         })
     }
 
@@ -129,6 +140,12 @@ impl Directory {
     #[must_use]
     pub fn cluster(&self) -> &str {
         &self.cluster
+    }
+
+    /// The revision of the published roster this directory was read from.
+    #[must_use]
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// The Westminster roster for the core.
@@ -211,11 +228,13 @@ mod tests {
                     name: "west".to_owned(),
                     members: vec![member(3, "web-2", "west")],
                     bootstrap_representative: None,
+                    founders: None,
                 },
                 RosterDistrict {
                     name: "east".to_owned(),
                     members: vec![member(1, "web-0", "east"), member(2, "web-1", "east")],
                     bootstrap_representative: Some("web-1".to_owned()),
+                    founders: None,
                 },
             ],
             bootstrap_prime_minister: Some("web-2".to_owned()),
@@ -238,6 +257,28 @@ mod tests {
         );
         assert_eq!(d.roster().bootstrap_prime_minister(), Some(DistrictId(1)));
         assert_eq!(d.transport_roster().members().count(), 3);
+    }
+
+    #[test]
+    fn recorded_founders_reach_the_core_and_later_members_are_not_founders() {
+        let mut p = published();
+        p.districts[1].members.push(member(4, "web-3", "east"));
+        p.districts[1].founders = Some(vec![1, 2, 9]);
+        let d = Directory::new("web", &p).expect("valid roster");
+        let east = DistrictId(0);
+        let founders: Vec<NodeId> = d
+            .roster()
+            .founders(east)
+            .map(|f| f.iter().copied().collect())
+            .unwrap_or_default();
+        assert_eq!(founders, [NodeId(1), NodeId(2), NodeId(9)]);
+        p.districts[1].founders = None;
+        let d = Directory::new("web", &p).expect("valid roster");
+        assert_eq!(
+            d.roster().founders(east).map(BTreeSet::len),
+            Some(3),
+            "absent: the members are the founders"
+        );
     }
 
     #[test]

@@ -150,17 +150,23 @@ impl std::fmt::Debug for Publish {
 }
 
 impl Publish {
-    /// Starts publishing `node`'s roles, and logs roster changes (applied at the next
-    /// restart: membership decrees from roster changes are not built yet).
+    /// Starts publishing `node`'s roles, and hands every newer roster the operator
+    /// publishes to the member while it runs: pods added or removed become district
+    /// membership changes (a new member joins as a learner and is promoted once caught
+    /// up; a member the roster dropped is removed). A roster the member refuses is
+    /// logged and counted in `parliament_roster_refusals_total`; the member keeps
+    /// running with the one it has.
     pub fn spawn(self, node: NodeHandle) {
-        let directory = node.directory().clone();
         let mut views = node.roles();
-        let first = roles_of(&directory, &views.borrow(), None);
+        let first = roles_of(&node.directory(), &views.borrow(), None);
+        let publisher = node.clone();
         let (tx, rx) = watch::channel(first);
         tokio::spawn(async move {
             let mut pm_since = None;
             let mut progress = tokio::time::interval(PROGRESS_EVERY);
+            let node = publisher;
             loop {
+                let directory = node.directory();
                 let roles = {
                     let view = views.borrow_and_update();
                     let pm = view.member_role() == node::MemberRole::PrimeMinister;
@@ -189,7 +195,7 @@ impl Publish {
                     changed = views.changed() => if changed.is_err() { return },
                     _ = progress.tick() => {
                         let view = views.borrow().clone();
-                        let latest = roles_of(&directory, &view, pm_since);
+                        let latest = roles_of(&node.directory(), &view, pm_since);
                         tx.send_if_modified(|old| {
                             let moved = *old != latest;
                             *old = latest;
@@ -203,11 +209,16 @@ impl Publish {
         let mut roster = self.roster;
         tokio::spawn(async move {
             while roster.changed().await.is_ok() {
-                let revision = roster.borrow().as_ref().map(|r| r.revision);
-                tracing::warn!(
-                    ?revision,
-                    "the operator published a new roster; this member applies it when it restarts"
-                );
+                let Some(published) = roster.borrow_and_update().clone() else {
+                    continue;
+                };
+                let revision = published.revision;
+                match node.set_roster(published).await {
+                    Ok(true) => tracing::info!(revision, "adopted the operator's new roster"),
+                    Ok(false) => tracing::debug!(revision, "an older roster replayed; ignored"),
+                    // Logged and counted by the engine task; the member runs on.
+                    Err(e) => tracing::warn!(revision, error = %e, "roster not adopted"),
+                }
             }
         });
     }

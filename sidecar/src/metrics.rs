@@ -60,6 +60,8 @@ pub struct Metrics {
     waiting: Gauge,
     district_commit: Gauge,
     global_commit: Gauge,
+    roster_revision: Gauge,
+    roster_refusals: Counter,
     sessions_seen: AtomicU64,
 }
 
@@ -160,6 +162,18 @@ impl Metrics {
             "The Commons commit index this member has applied",
             global_commit.clone(),
         );
+        let roster_revision = Gauge::default();
+        registry.register(
+            "roster_revision",
+            "The revision of the published roster this member runs with",
+            roster_revision.clone(),
+        );
+        let roster_refusals = Counter::default();
+        registry.register(
+            "roster_refusals",
+            "Published rosters this member could not adopt (see its log for why)",
+            roster_refusals.clone(),
+        );
         Metrics {
             registry: Mutex::new(registry),
             role,
@@ -175,6 +189,8 @@ impl Metrics {
             waiting,
             district_commit,
             global_commit,
+            roster_revision,
+            roster_refusals,
             sessions_seen: AtomicU64::new(0),
         }
     }
@@ -229,6 +245,17 @@ impl Metrics {
                 peer: peer.to_owned(),
             })
             .set(seconds);
+    }
+
+    /// The member adopted roster `revision`.
+    pub fn set_roster_revision(&self, revision: u64) {
+        self.roster_revision
+            .set(i64::try_from(revision).unwrap_or(i64::MAX));
+    }
+
+    /// A published roster was refused.
+    pub fn roster_refused(&self) {
+        self.roster_refusals.inc();
     }
 
     /// The roles as the engine task last published them.

@@ -62,6 +62,7 @@ pub fn from_spec(spec: &ParliamentSpec) -> Settings {
         sessions,
         term_limits,
         lords,
+        snapshot_every: spec.storage.snapshot_every,
     }
 }
 
@@ -85,5 +86,9 @@ mod tests {
         );
         assert_eq!(s.lords.count, 3);
         assert_eq!(s.lords.lord_term, Some(Duration::from_secs(86_400)));
+        assert_eq!(
+            s.snapshot_every, 10_000,
+            "the default: the example sets no storage"
+        );
     }
 }

@@ -6,6 +6,7 @@ mod districting;
 mod lords;
 mod ports;
 mod sessions;
+mod storage;
 mod term_limits;
 mod timeouts;
 mod tls;
@@ -18,6 +19,7 @@ pub use ports::{DEFAULT_API_PORT, DEFAULT_METRICS_PORT, DEFAULT_PEER_PORT, Ports
 pub use sessions::{
     DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_BATCH_PER_DISTRICT, DEFAULT_SESSION_INTERVAL_MS, Sessions,
 };
+pub use storage::{DEFAULT_SNAPSHOT_EVERY, Storage};
 pub use term_limits::{
     DEFAULT_PRIME_MINISTER_MAX_TENURE_SECONDS, DEFAULT_REPRESENTATIVE_MAX_TENURE_SECONDS,
     TermLimits,
@@ -145,4 +147,7 @@ pub struct ParliamentSpec {
     /// Ports the sidecar listens on in every member pod.
     #[serde(default)]
     pub ports: Ports,
+    /// Snapshots and compaction of every member's ledger.
+    #[serde(default)]
+    pub storage: Storage,
 }

@@ -36,6 +36,7 @@ fn valid() -> ParliamentSpec {
         lords: Default::default(),
         tls: Tls::default(),
         ports: Default::default(),
+        storage: Default::default(),
     }
 }
 

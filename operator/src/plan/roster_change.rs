@@ -38,7 +38,10 @@ impl RosterChange {
     /// another district; a new UID (a new pod, or a pod recreated under the same name) gets
     /// the next id above every id ever given. Bootstrap leaders are named until the
     /// Parliament has convened (a Prime Minister is in status) and, once dropped, never
-    /// come back.
+    /// come back. A district's founders (the voters of its first configuration) are its
+    /// members the first time it is published with any, and are carried forward
+    /// unchanged: every member must compute the same first configuration, whenever it
+    /// starts (docs/protocol.md#105-the-roster-and-the-configuration).
     #[must_use]
     pub fn compute(
         parliament: &Parliament,
@@ -96,12 +99,14 @@ impl RosterChange {
                     api_address: None,
                 });
             }
+            let founders = founders(&old.roster, &district.name, &members);
             roster_districts.push(RosterDistrict {
                 name: district.name.clone(),
                 members,
                 bootstrap_representative: bootstrap
                     .and_then(|b| b.representatives.get(&district.name))
                     .cloned(),
+                founders,
             });
         }
         let bootstrap_prime_minister = bootstrap.and_then(|b| b.prime_minister.clone());
@@ -139,6 +144,19 @@ impl RosterChange {
             left,
         }
     }
+}
+
+/// The founders of district `name`: those `old` recorded (or, in a roster from before
+/// founders were recorded, its members then), else the members it is first published
+/// with; `None` while it has never had a member.
+fn founders(old: &Roster, name: &str, members: &[RosterMember]) -> Option<Vec<u64>> {
+    let recorded = old
+        .districts
+        .iter()
+        .find(|d| d.name == name)
+        .map(RosterDistrict::founder_ids)
+        .filter(|ids| !ids.is_empty());
+    recorded.or_else(|| (!members.is_empty()).then(|| members.iter().map(|m| m.id).collect()))
 }
 
 /// Members in `new` but not `old`, and in `old` but not `new`, by (UID, district).

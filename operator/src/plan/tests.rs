@@ -294,6 +294,64 @@ fn member_ids_are_stable_and_never_reused() {
 }
 
 #[test]
+fn founders_are_recorded_once_and_never_change() {
+    let founders = |plan: &Plan| -> Vec<(String, Option<Vec<u64>>)> {
+        plan.roster
+            .as_ref()
+            .map(|r| {
+                r.roster
+                    .districts
+                    .iter()
+                    .map(|d| (d.name.clone(), d.founders.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let first = plan(&zoned(), &observed(three_zones(), None));
+    let want = vec![
+        ("a".to_owned(), Some(vec![1])),
+        ("b".to_owned(), Some(vec![2])),
+        ("c".to_owned(), Some(vec![3])),
+    ];
+    assert_eq!(
+        founders(&first),
+        want,
+        "the first roster records its members"
+    );
+
+    let mut grown = three_zones();
+    grown.push(pod("web-3", "n-a"));
+    let added = plan(&zoned(), &observed(grown.clone(), first.roster.clone()));
+    assert!(members(&added).contains(&("web-3".into(), "a".into(), 4)));
+    assert_eq!(founders(&added), want, "a pod joins: founders kept");
+
+    grown.remove(0);
+    let removed = plan(&zoned(), &observed(grown, added.roster.clone()));
+    assert!(!members(&removed).iter().any(|(pod, _, _)| pod == "web-0"));
+    assert_eq!(
+        founders(&removed),
+        want,
+        "a founder leaves: it stays a founder, the first configuration does not change"
+    );
+
+    let mut legacy = first.roster.clone();
+    for d in legacy
+        .iter_mut()
+        .flat_map(|r| r.roster.districts.iter_mut())
+    {
+        d.founders = None;
+    }
+    let mut grown = three_zones();
+    grown.push(pod("web-3", "n-b"));
+    let upgraded = plan(&zoned(), &observed(grown, legacy));
+    assert_eq!(
+        founders(&upgraded),
+        want,
+        "a roster from before founders: its members then are the founders"
+    );
+}
+
+#[test]
 fn a_lost_high_water_mark_is_rebuilt_above_every_id_in_the_roster() {
     let mut plan1 = plan(&zoned(), &observed(three_zones(), None));
     let mut roster = plan1.roster.take().unwrap_or_default();

@@ -18,7 +18,7 @@ use crate::link::PeerLink;
 use crate::shared::Shared;
 use crate::stats::Counters;
 
-/// Dials `link`'s peer until shutdown.
+/// Dials `link`'s peer until shutdown, or until a new roster drops the link.
 pub(crate) async fn run(shared: Arc<Shared>, link: Arc<PeerLink>) {
     let config = &shared.config;
     let peer = link.member.id;
@@ -26,6 +26,10 @@ pub(crate) async fn run(shared: Arc<Shared>, link: Arc<PeerLink>) {
     let seed = config.rng_seed.map(|s| s ^ peer.get().rotate_left(32));
     let mut backoff = Backoff::new(config.backoff_initial, config.backoff_max, seed);
     loop {
+        if !shared.link(peer).is_some_and(|l| Arc::ptr_eq(&l, &link)) {
+            info!(%peer, "no longer in the roster; stopped dialling");
+            return;
+        }
         let mut established = false;
         let outcome = tokio::select! {
             outcome = dial(&shared, &link, &mut established) => outcome,
@@ -107,7 +111,7 @@ async fn dial(shared: &Arc<Shared>, link: &Arc<PeerLink>, established: &mut bool
     let hello = handshake::hello_of(first).map_err(Error::Refused)?;
     // rustls already checked the listener's certificate against its roster identity.
     let answered =
-        handshake::check(config, &shared.roster, &hello).map_err(|r| Error::Refused(r.reason))?;
+        handshake::check(config, &shared.roster(), &hello).map_err(|r| Error::Refused(r.reason))?;
     if answered != peer {
         return Err(Error::Refused(format!(
             "dialled {peer} at {} but {answered} answered; the roster address is wrong",

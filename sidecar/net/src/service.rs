@@ -46,12 +46,15 @@ impl Peer for PeerService {
             Ok(Ok(Some(frame))) => frame,
         };
         let hello = handshake::hello_of(first).map_err(Status::invalid_argument)?;
-        let checked = handshake::check(&shared.config, &shared.roster, &hello).and_then(|peer| {
-            let certs = certs.as_deref().map(Vec::as_slice);
-            handshake::check_certificate(&shared.config, &shared.roster, peer, certs)
-                .map_err(Refusal::denied)?;
-            Ok(peer)
-        });
+        let checked = {
+            let roster = shared.roster();
+            handshake::check(&shared.config, &roster, &hello).and_then(|peer| {
+                let certs = certs.as_deref().map(Vec::as_slice);
+                handshake::check_certificate(&shared.config, &roster, peer, certs)
+                    .map_err(Refusal::denied)?;
+                Ok(peer)
+            })
+        };
         let peer = match checked {
             Ok(peer) => peer,
             Err(refusal) => {
@@ -59,7 +62,7 @@ impl Peer for PeerService {
                 return Err(refusal.status());
             }
         };
-        let Some(link) = shared.links.get(&peer).cloned() else {
+        let Some(link) = shared.link(peer) else {
             return Err(Status::permission_denied(format!(
                 "member {peer} has no link here"
             )));

@@ -2,8 +2,8 @@
 //! a handle that reads them from outside the engine task ([`TransportStats`]).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 use parliament_engine::NodeId;
 
@@ -67,24 +67,31 @@ impl Counters {
 /// the counters then stand still.
 #[derive(Clone, Debug)]
 pub struct TransportStats {
-    links: Arc<BTreeMap<NodeId, Arc<PeerLink>>>,
+    /// The transport's own map, so peers a new roster adds are seen too.
+    links: Arc<RwLock<BTreeMap<NodeId, Arc<PeerLink>>>>,
 }
 
 impl TransportStats {
-    pub(crate) fn new(links: &BTreeMap<NodeId, Arc<PeerLink>>) -> TransportStats {
+    pub(crate) fn new(links: &Arc<RwLock<BTreeMap<NodeId, Arc<PeerLink>>>>) -> TransportStats {
         TransportStats {
-            links: Arc::new(links.clone()),
+            links: Arc::clone(links),
         }
     }
 
     /// The counters of the link to `peer`, or `None` when it is not a peer.
     #[must_use]
     pub fn peer(&self, peer: NodeId) -> Option<PeerStats> {
-        self.links.get(&peer).map(|l| l.stats())
+        crate::shared::read(&self.links)
+            .get(&peer)
+            .map(|l| l.stats())
     }
 
     /// Every peer's counters, in id order.
     pub fn peers(&self) -> impl Iterator<Item = (NodeId, PeerStats)> + '_ {
-        self.links.iter().map(|(id, l)| (*id, l.stats()))
+        let peers: Vec<_> = crate::shared::read(&self.links)
+            .iter()
+            .map(|(id, l)| (*id, l.stats()))
+            .collect();
+        peers.into_iter()
     }
 }

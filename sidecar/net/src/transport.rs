@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use parliament_engine::NodeId;
@@ -118,8 +118,8 @@ impl Transport {
         }
         let shared = Arc::new(Shared {
             config,
-            roster,
-            links,
+            roster: RwLock::new(roster),
+            links: Arc::new(RwLock::new(links)),
             inbound: inbound_tx,
             shutdown: shutdown_rx,
         });
@@ -143,12 +143,16 @@ impl Transport {
                 error!(%member, error = %e, "peer service stopped");
             }
         });
-        for (id, link) in &shared.links {
-            if *id > member {
-                tasks.spawn(dialer::run(Arc::clone(&shared), Arc::clone(link)));
-            }
+        let links: Vec<_> = crate::shared::read(&shared.links)
+            .iter()
+            .filter(|(id, _)| **id > member)
+            .map(|(_, link)| Arc::clone(link))
+            .collect();
+        let peers = crate::shared::read(&shared.links).len();
+        for link in links {
+            tasks.spawn(dialer::run(Arc::clone(&shared), link));
         }
-        info!(%member, address = %local_addr, peers = shared.links.len(), "peer transport started");
+        info!(%member, address = %local_addr, peers, "peer transport started");
         Ok((
             Transport {
                 shared,
@@ -169,11 +173,7 @@ impl Transport {
     /// [`Error::MessageTooLarge`] when the envelope encodes to more than
     /// `max_message_bytes` (it is dropped and counted in [`PeerStats::dropped_oversize`]).
     pub fn send(&self, peer: NodeId, envelope: &Envelope) -> Result<()> {
-        let link = self
-            .shared
-            .links
-            .get(&peer)
-            .ok_or(Error::UnknownPeer { peer })?;
+        let link = self.shared.link(peer).ok_or(Error::UnknownPeer { peer })?;
         let wire = peer::Envelope::from(envelope);
         let size = wire.encoded_len();
         let limit = self.shared.config.max_message_bytes;
@@ -195,7 +195,7 @@ impl Transport {
     /// The counters of the link to `peer`, or `None` when it is not a peer.
     #[must_use]
     pub fn stats(&self, peer: NodeId) -> Option<PeerStats> {
-        self.shared.links.get(&peer).map(|l| l.stats())
+        self.shared.link(peer).map(|l| l.stats())
     }
 
     /// A handle that reads every link's counters from another task.
@@ -206,7 +206,66 @@ impl Transport {
 
     /// The other roster members, in id order.
     pub fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.shared.links.keys().copied()
+        let peers: Vec<_> = crate::shared::read(&self.shared.links)
+            .keys()
+            .copied()
+            .collect();
+        peers.into_iter()
+    }
+
+    /// Adopts a new roster while running (pods joined or left): a link, with its queue
+    /// and counters, is kept for every member whose address and identity did not change;
+    /// a new member gets a new link (dialled if its id is higher); a member no longer
+    /// listed loses its link (its dialer stops, sends to it fail with
+    /// [`Error::UnknownPeer`], its hellos are refused). Returns the members added and
+    /// removed. A roster without this member is adopted too: the member is leaving.
+    pub fn set_roster(&mut self, roster: Roster) -> (Vec<NodeId>, Vec<NodeId>) {
+        let me = self.shared.config.member;
+        let capacity = self.shared.config.queue_capacity;
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
+        let mut spawn = Vec::new();
+        {
+            let mut links = self
+                .shared
+                .links
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            let mut next = BTreeMap::new();
+            for m in roster.members().filter(|m| m.id != me) {
+                match links.get(&m.id) {
+                    Some(link) if link.member == *m => {
+                        next.insert(m.id, Arc::clone(link));
+                    }
+                    _ => {
+                        let link = Arc::new(PeerLink::new(m.clone(), capacity));
+                        if m.id > me {
+                            spawn.push(Arc::clone(&link));
+                        }
+                        added.push(m.id);
+                        next.insert(m.id, link);
+                    }
+                }
+            }
+            removed.extend(
+                links
+                    .keys()
+                    .filter(|id| next.get(id).is_none_or(|l| !Arc::ptr_eq(l, &links[*id])))
+                    .copied(),
+            );
+            *links = next;
+            *self
+                .shared
+                .roster
+                .write()
+                .unwrap_or_else(PoisonError::into_inner) = roster;
+        }
+        for link in spawn {
+            self.tasks
+                .spawn(dialer::run(Arc::clone(&self.shared), link));
+        }
+        info!(member = %me, ?added, ?removed, "peer transport adopted a new roster");
+        (added, removed)
     }
 
     /// Resolves once a stream with `peer` is up (immediately if one is).
@@ -214,11 +273,7 @@ impl Transport {
     /// # Errors
     /// [`Error::UnknownPeer`] when `peer` is not another roster member.
     pub async fn wait_connected(&self, peer: NodeId) -> Result<()> {
-        let link = self
-            .shared
-            .links
-            .get(&peer)
-            .ok_or(Error::UnknownPeer { peer })?;
+        let link = self.shared.link(peer).ok_or(Error::UnknownPeer { peer })?;
         link.wait_connected().await;
         Ok(())
     }

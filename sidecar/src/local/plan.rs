@@ -118,6 +118,7 @@ pub fn plan(name: &str, spec: &ParliamentSpec, shape: Shape) -> Result<(Roster, 
             name: d.clone(),
             members: roster_members,
             bootstrap_representative,
+            founders: None,
         });
     }
     let bootstrap_prime_minister = bootstrap

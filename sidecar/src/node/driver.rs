@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use parliament_crds::Roster as PublishedRoster;
 use parliament_engine::engine::{ReadId, ReadLevel as EngineReadLevel, Rejected, Role};
 use parliament_engine::state::{Key, Response, Scope};
 use parliament_engine::westminster::{
@@ -20,7 +21,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::directory::Directory;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::node::request::Request;
 use crate::node::{ClientError, Clock, LeaderHint, ReadAnswer, ReadLevel, RolesView, SeatView};
@@ -53,6 +54,8 @@ pub(crate) struct Driver {
     pub(crate) ledger: Ledger,
     pub(crate) transport: Transport,
     pub(crate) directory: Arc<Directory>,
+    /// Where a newly adopted directory goes for the client API and the publisher.
+    pub(crate) directories: watch::Sender<Arc<Directory>>,
     pub(crate) clock: Clock,
     pub(crate) tick: Duration,
     pub(crate) request_timeout: Duration,
@@ -86,7 +89,7 @@ impl Driver {
         member: Member,
         ledger: Ledger,
         transport: Transport,
-        directory: Arc<Directory>,
+        directories: watch::Sender<Arc<Directory>>,
         clock: Clock,
         timing: (Duration, Duration),
         channels: (
@@ -98,11 +101,14 @@ impl Driver {
         metrics: Arc<Metrics>,
     ) -> Driver {
         let (requests, inbound, roles, shutdown) = channels;
+        let directory = directories.borrow().clone();
+        metrics.set_roster_revision(directory.revision());
         Driver {
             member,
             ledger,
             transport,
             directory,
+            directories,
             clock,
             tick: timing.0,
             request_timeout: timing.1,
@@ -201,6 +207,14 @@ impl Driver {
     fn handle(&mut self, request: Request) {
         let now = self.clock.now();
         match request {
+            Request::SetRoster { roster, reply } => {
+                let adopted = self.set_roster(&roster);
+                if let Err(e) = &adopted {
+                    tracing::error!(revision = roster.revision, error = %e, "roster not adopted");
+                    self.metrics.roster_refused();
+                }
+                let _ = reply.send(adopted);
+            }
             Request::Write {
                 command,
                 deadline,
@@ -296,6 +310,36 @@ impl Driver {
                 }
             }
         }
+    }
+
+    /// Adopts a newer roster: a new directory, the transport's address book, the core's
+    /// roster. Checked whole before anything changes, so a refused roster changes
+    /// nothing.
+    fn set_roster(&mut self, published: &PublishedRoster) -> Result<bool> {
+        let current = self.directory.revision();
+        if published.revision <= current {
+            return Ok(false);
+        }
+        let directory = Directory::new(self.directory.cluster(), published)?;
+        self.member
+            .set_roster(directory.roster().clone())
+            .map_err(|e| {
+                Error::Roster(format!(
+                    "the member refused roster revision {} (running revision {current}): {e}",
+                    published.revision
+                ))
+            })?;
+        let (added, removed) = self.transport.set_roster(directory.transport_roster());
+        tracing::info!(
+            revision = published.revision,
+            ?added,
+            ?removed,
+            "adopted a new roster; the representative changes the district configuration towards it"
+        );
+        self.directory = Arc::new(directory);
+        self.directories.send_replace(Arc::clone(&self.directory));
+        self.metrics.set_roster_revision(published.revision);
+        Ok(true)
     }
 
     fn serve(&self, scope: &Scope, key: &Key) -> Result<ReadAnswer, ClientError> {
@@ -587,6 +631,7 @@ impl Driver {
             self.leader_seen_unix_ms = self.clock.now().0;
         }
         let session = self.member.session_status();
+        let membership = self.member.district_membership();
         let seat = self.member.seat_status().map(|seat| SeatView {
             role: seat.role,
             term: seat.term,
@@ -623,6 +668,9 @@ impl Driver {
                 .reputation()
                 .map(|t| t.rows().map(|(id, row)| (id, row.score.get())).collect())
                 .unwrap_or_default(),
+            roster_revision: self.directory.revision(),
+            voters: membership.voters.iter().copied().collect(),
+            learners: membership.learners.iter().copied().collect(),
         };
         self.metrics.set_roles(&view);
         self.roles.send_if_modified(|old| {

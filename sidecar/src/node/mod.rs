@@ -46,6 +46,8 @@ pub struct Settings {
     pub term_limits: TermLimits,
     /// The House of Lords.
     pub lords: LordsConfig,
+    /// Applied district entries between two snapshots of this member (0: never).
+    pub snapshot_every: u64,
 }
 
 impl Default for Settings {
@@ -56,6 +58,7 @@ impl Default for Settings {
             sessions: SessionConfig::default(),
             term_limits: TermLimits::default(),
             lords: LordsConfig::default(),
+            snapshot_every: 10_000,
         }
     }
 }
@@ -86,7 +89,7 @@ pub struct NodeOptions {
 pub struct NodeHandle {
     requests: mpsc::Sender<Request>,
     roles: watch::Receiver<RolesView>,
-    directory: Arc<Directory>,
+    directory: watch::Receiver<Arc<Directory>>,
     request_timeout: Duration,
     shutdown: Arc<watch::Sender<bool>>,
     metrics: Arc<Metrics>,
@@ -134,6 +137,7 @@ impl Node {
         config.sessions = options.settings.sessions;
         config.term_limits = options.settings.term_limits;
         config.lords = options.settings.lords;
+        config.snapshot_every = options.settings.snapshot_every;
         let member = Member::new(config, recovered.into_persisted(), clock.now())?;
 
         let mut transport_config = TransportConfig::new(directory.cluster(), me);
@@ -170,14 +174,18 @@ impl Node {
             leader_seen_unix_ms: 0,
             lords: Vec::new(),
             reputation: Vec::new(),
+            roster_revision: directory.revision(),
+            voters: Vec::new(),
+            learners: Vec::new(),
         };
         let (roles_tx, roles_rx) = watch::channel(initial);
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let (directory_tx, directory) = watch::channel(directory);
         let driver = Driver::new(
             member,
             ledger,
             transport,
-            directory.clone(),
+            directory_tx,
             clock,
             (options.tick, options.request_timeout),
             (requests_rx, inbound, roles_tx, shutdown_rx),
@@ -243,6 +251,28 @@ impl NodeHandle {
         result
     }
 
+    /// Hands the engine task a roster the operator published: pods joined or left. The
+    /// directory and the transport's address book are replaced and the core adopts it
+    /// (`Member::set_roster`); the district's representative then changes the district
+    /// configuration one member at a time. Returns whether it was adopted: a roster not
+    /// newer than the one in use is ignored (watches replay old versions).
+    ///
+    /// # Errors
+    /// [`Error::Roster`] when the roster cannot be used or the core refuses it (it moves
+    /// this member to another district, changes districts or founders); nothing changed.
+    pub async fn set_roster(&self, roster: parliament_crds::Roster) -> Result<bool> {
+        let (reply, answer) = oneshot::channel();
+        let stopped = || Error::Roster("the engine task has stopped".to_owned());
+        self.requests
+            .send(Request::SetRoster {
+                roster: Box::new(roster),
+                reply,
+            })
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
     async fn send(&self, request: Request) -> Result<(), ClientError> {
         self.requests.send(request).await.map_err(|_| gone())
     }
@@ -253,10 +283,10 @@ impl NodeHandle {
         self.roles.clone()
     }
 
-    /// The parliament's directory.
+    /// The parliament's directory, as of the newest roster the member adopted.
     #[must_use]
-    pub fn directory(&self) -> &Arc<Directory> {
-        &self.directory
+    pub fn directory(&self) -> Arc<Directory> {
+        self.directory.borrow().clone()
     }
 
     /// The metrics registry's owner.

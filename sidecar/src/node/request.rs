@@ -1,5 +1,6 @@
 //! What the client API hands the engine task: a request and the channel for its answer.
 
+use parliament_crds::Roster as PublishedRoster;
 use parliament_engine::NodeId;
 use parliament_engine::state::{Command, Key, Read, Response, Revision, Scope};
 use tokio::sync::oneshot;
@@ -59,5 +60,11 @@ pub(crate) enum Request {
         level: ReadLevel,
         deadline: Instant,
         reply: oneshot::Sender<Result<ReadAnswer, ClientError>>,
+    },
+    /// A newer roster from the operator; the answer says whether it was adopted (false:
+    /// not newer than the one in use).
+    SetRoster {
+        roster: Box<PublishedRoster>,
+        reply: oneshot::Sender<crate::error::Result<bool>>,
     },
 }

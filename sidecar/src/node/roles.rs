@@ -83,6 +83,12 @@ pub struct RolesView {
     pub reputation: Vec<(NodeId, u16)>,
     /// When this member last knew a district leader, Unix ms (0: never).
     pub leader_seen_unix_ms: u64,
+    /// The revision of the roster this member runs with.
+    pub roster_revision: u64,
+    /// The district configuration in effect here: its voters, in id order.
+    pub voters: Vec<NodeId>,
+    /// And its learners (joined, not yet promoted), in id order.
+    pub learners: Vec<NodeId>,
 }
 
 impl RolesView {

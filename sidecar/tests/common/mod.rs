@@ -13,7 +13,8 @@ use parliament::local::{ClusterOptions, LocalCluster, Shape, plan};
 use parliament_proto::client as pb;
 use tokio::time::Instant;
 
-/// Fast timings so that elections take a fraction of a second.
+/// Fast timings so that elections take a fraction of a second, and frequent snapshots so
+/// that every test of real processes also restarts from and catches up by snapshots.
 pub fn spec_yaml(name: &str, tls: &str) -> String {
     format!(
         r#"apiVersion: parliament.dev/v1alpha1
@@ -32,6 +33,8 @@ spec:
   sessions:
     intervalMs: 10
     maxBatchPerDistrict: 64
+  storage:
+    snapshotEvery: 64
   tls:
     mode: {tls}
 "#
