@@ -25,11 +25,10 @@
 //! entries. That is [`StorageBug::HardStateFirst`](crate::sim::StorageBug), which the
 //! checkers must catch.
 //!
-//! One outcome the store can leave is held back, because the engine cannot restart from
-//! it (a known engine bug, docs/simulation.md "Disk faults"): the leader's snapshot
-//! durable without the hard state that came with it, when the snapshot's term is newer
-//! than the stored one. Such a crash point keeps nothing instead
-//! ([`ReadyWrites::install_newer_term`]).
+//! Every outcome the store can leave is allowed, including the leader's snapshot durable
+//! without the hard state that came with it when the snapshot's term is newer than the
+//! stored one ([`ReadyWrites::install_newer_term`]): the engine restarts from it by
+//! adopting the snapshot's term with no vote (it was an engine bug until then).
 
 use crate::sim::SimRng;
 
@@ -182,10 +181,10 @@ impl DiskFault {
     /// writes in the frame; a snapshot crash without a snapshot).
     #[must_use]
     pub fn crash_point(&self, w: &ReadyWrites) -> Option<CrashPoint> {
-        let point = self.any_crash_point(w)?;
-        // The known engine bug above: keep nothing rather than the install alone.
-        let refused = w.install_newer_term && w.hard_state && point.install && !point.hard_state;
-        Some(if refused { CrashPoint::none() } else { point })
+        // Every outcome the store can leave is allowed, the leader's snapshot durable
+        // without the hard state of its newer term included: the engine adopts the
+        // snapshot's term with no vote (`Replica::new`).
+        self.any_crash_point(w)
     }
 
     fn any_crash_point(&self, w: &ReadyWrites) -> Option<CrashPoint> {
@@ -401,14 +400,10 @@ mod tests {
         }
     }
 
-    /// The known engine bug the nemesis holds back: the sidecar installs the leader's
-    /// snapshot, then persists the hard state that raised its term
-    /// (`persist_send` in sidecar/src/node/driver.rs); a crash between the two leaves
-    /// this disk, and `Replica::new` refuses it, so the member never restarts. When the
-    /// engine accepts it (adopting the snapshot's term, with no vote), un-ignore this
-    /// and drop the guard in [`DiskFault::crash_point`].
+    /// The sidecar installs the leader's snapshot, then persists the hard state that
+    /// raised its term (`persist_send` in sidecar/src/node/driver.rs); a crash between
+    /// the two leaves this disk, which the engine must restart from.
     #[test]
-    #[ignore = "engine bug: Replica::new refuses a snapshot newer than the stored hard state"]
     fn a_crash_between_a_snapshot_install_and_its_hard_state_leaves_a_disk_the_engine_restarts_from()
      {
         use bytes::Bytes;

@@ -264,7 +264,7 @@ impl Replica {
     pub fn new(config: Config, persisted: Persisted, now: Time) -> Result<Replica, ConfigError> {
         config.validate()?;
         let Persisted {
-            hard_state,
+            mut hard_state,
             entries,
             snapshot,
         } = persisted;
@@ -278,10 +278,18 @@ impl Replica {
             )));
         }
         if meta.term > hard_state.term {
-            return Err(ConfigError::Persisted(format!(
-                "snapshot has term {}, newer than the hard state's {}",
-                meta.term, hard_state.term
-            )));
+            // The shell persists a leader's snapshot before the hard state of the same
+            // `Ready` (step 1), so a crash between the two leaves a snapshot of a term the
+            // hard state never reached. Adopt that term with no vote: a vote cast in it
+            // would have been durable with a hard state of that term, which this is not,
+            // so this replica never voted in it; and terms only grow.
+            tracing::info!(
+                snapshot_term = %meta.term,
+                hard_state_term = %hard_state.term,
+                "the stored snapshot is of a newer term than the hard state; adopting its term with no vote"
+            );
+            hard_state.term = meta.term;
+            hard_state.vote = None;
         }
         let first = entries.first().map_or(meta.index.next(), |e| e.index);
         let want_first = if snapshot.is_some() {
