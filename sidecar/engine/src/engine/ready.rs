@@ -40,7 +40,10 @@ pub struct Persisted {
 /// The shell must act on each `Ready` **in this order**, and on successive `Ready`s in
 /// the order they were taken:
 /// 1. **Persist** `snapshot` (if any) first, then `hard_state` (if any) and `entries`,
-///    durably (fsync). A snapshot received from the leader replaces the stored log up to
+///    durably (fsync). The hard state and the entries must become durable together
+///    (`parliament-store` writes them as one checksummed frame) or the entries first:
+///    a hard state whose commit index covers entries that a crash then loses would make a
+///    restarted replica apply the stale entries it still holds at those indices. A snapshot received from the leader replaces the stored log up to
 ///    its index: the stored entries after it stay only if the stored log holds the
 ///    snapshot's last entry with the snapshot's term, otherwise the stored log is
 ///    discarded (`parliament-store`'s `install_snapshot` does exactly this). `entries`
