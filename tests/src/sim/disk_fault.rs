@@ -388,16 +388,20 @@ mod tests {
     }
 
     #[test]
-    fn an_install_of_a_newer_term_is_never_left_without_its_hard_state() {
+    fn an_install_of_a_newer_term_may_be_left_without_its_hard_state() {
+        // The engine restarts from that disk (adopting the snapshot's term), so the
+        // faults leave it too: some kind crashes after the install, before the frame.
         let w = ReadyWrites {
             install_newer_term: true,
             ..writes(true, true, 2, false)
         };
-        for kind in DiskFaultKind::ALL {
-            for p in points(kind, &w).into_iter().flatten() {
-                assert!(!p.install || p.hard_state, "{kind:?}: {p:?}");
-            }
-        }
+        let left = DiskFaultKind::ALL.iter().any(|kind| {
+            points(*kind, &w)
+                .into_iter()
+                .flatten()
+                .any(|p| p.install && !p.hard_state)
+        });
+        assert!(left, "no fault leaves the install alone");
     }
 
     /// The sidecar installs the leader's snapshot, then persists the hard state that
