@@ -197,14 +197,7 @@ impl CommonsDecree {
         let decree = match r.u8("commons decree tag")? {
             TAG_STANDING => {
                 let district = DistrictId(r.u64("standing district")?);
-                let at = r.position();
-                let raw = r.u16("standing score")?;
-                let score = Score::new(raw).ok_or(DecodeError::OutOfRange {
-                    what: "standing score",
-                    value: u64::from(raw),
-                    offset: at,
-                    rule: "scores are at most 10000",
-                })?;
+                let score = take_score(&mut r)?;
                 let nominee = take_opt(&mut r, "standing nominee")?.map(NodeId);
                 CommonsDecree::Standing {
                     district,
@@ -388,6 +381,18 @@ fn take_amendment(r: &mut Reader<'_>) -> Result<Amendment, DecodeError> {
             }
             .into());
         }
+    })
+}
+
+/// A district's standing score, refused above 10,000 naming its offset.
+pub(crate) fn take_score(r: &mut Reader<'_>) -> Result<Score, DecodeError> {
+    let at = r.position();
+    let raw = r.u16("standing score")?;
+    Score::new(raw).ok_or(DecodeError::OutOfRange {
+        what: "standing score",
+        value: u64::from(raw),
+        offset: at,
+        rule: "scores are at most 10000",
     })
 }
 

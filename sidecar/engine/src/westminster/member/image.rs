@@ -30,6 +30,7 @@ use crate::engine::{HardState, Membership, Snapshot, SnapshotMeta};
 use crate::state::wire::{Reader, Writer, to_u64};
 use crate::state::{self, Scope, StateMachine};
 use crate::types::{LogIndex, NodeId, Term};
+use crate::westminster::commons_decree::take_score;
 use crate::westminster::district_command::{put_entries, take_entries};
 use crate::westminster::lords::{count, put_duration, take_duration};
 use crate::westminster::reputation::{ReputationTable, Score};
@@ -119,15 +120,7 @@ impl Member {
         let mut standings = BTreeMap::new();
         for _ in 0..count(&mut r, "standings", 10)? {
             let d = DistrictId(r.u64("standing district")?);
-            let at = r.position();
-            let raw = r.u16("standing score")?;
-            let score = Score::new(raw).ok_or(DecodeError::OutOfRange {
-                what: "standing score",
-                value: u64::from(raw),
-                offset: at,
-                rule: "a score is at most 10,000",
-            })?;
-            standings.insert(d, score);
+            standings.insert(d, take_score(&mut r)?);
         }
         let mut nominees = BTreeMap::new();
         for _ in 0..count(&mut r, "nominees", 16)? {
