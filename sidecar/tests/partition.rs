@@ -121,6 +121,12 @@ impl Drop for Network {
     }
 }
 
+/// Keys the clients write, round robin: more keys means fewer overlapping writes per key
+/// for the checker to order.
+const KEYS: u64 = 8;
+/// How long a client waits after a failed write before the next.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
 fn capability() -> Result<(), String> {
     let probe = format!("ptprobe{}", std::process::id() % 100_000);
     ip(&["netns", "add", &probe])?;
@@ -227,12 +233,17 @@ async fn a_district_cut_off_loses_the_prime_minister_and_nothing_acknowledged() 
             let mut n = 0u64;
             while !stop.load(Ordering::SeqCst) {
                 n += 1;
-                let key = format!("k{}", n % 3);
+                let key = format!("k{}", n % KEYS);
                 let value = format!("c{i}-{n}").into_bytes();
                 let call = clock.fetch_add(1, Ordering::SeqCst);
-                let result = async {
-                    let mut c = client::connect(&addr).await?;
-                    c.put(pb::PutRequest {
+                // A write that never reached the member cannot have been applied: leave
+                // it out of the history rather than record it as unknown.
+                let Ok(mut c) = client::connect(&addr).await else {
+                    tokio::time::sleep(RETRY_PAUSE).await;
+                    continue;
+                };
+                let result = c
+                    .put(pb::PutRequest {
                         scope: Some(pb::Scope {
                             kind: Some(pb::scope::Kind::Global(pb::Global {})),
                         }),
@@ -241,9 +252,7 @@ async fn a_district_cut_off_loses_the_prime_minister_and_nothing_acknowledged() 
                         options: None,
                         if_absent: false,
                     })
-                    .await
-                }
-                .await;
+                    .await;
                 let op = match result {
                     Ok(_) => {
                         acked.fetch_add(1, Ordering::SeqCst);
@@ -259,7 +268,15 @@ async fn a_district_cut_off_loses_the_prime_minister_and_nothing_acknowledged() 
                     // Whatever the error, the write may have been queued: unknown.
                     Err(_) => Op::unknown(i as u64, key, KvInput::Put(value), call),
                 };
+                let failed = op.output.is_none();
                 ops.lock().await.push(op);
+                // A client pauses before retrying a failed write, as a real one would; a
+                // tight retry loop during the election would record hundreds of
+                // unknown-outcome writes per key, each of which the checker must try at
+                // every later point of the history.
+                if failed {
+                    tokio::time::sleep(RETRY_PAUSE).await;
+                }
             }
         }));
     }
@@ -309,7 +326,7 @@ async fn a_district_cut_off_loses_the_prime_minister_and_nothing_acknowledged() 
         .api
         .clone();
     let mut history = ops.lock().await.clone();
-    for k in 0..3 {
+    for k in 0..KEYS {
         let key = format!("k{k}");
         let call = clock.fetch_add(1, Ordering::SeqCst);
         let req = pb::GetRequest {
