@@ -435,9 +435,10 @@ impl Replica {
         self.configs.last().map(|(i, _)| *i).filter(|i| *i > commit)
     }
 
-    /// Whether `id` is a member of some configuration this replica holds: messages from
-    /// anyone else are refused.
-    fn knows(&self, id: NodeId) -> bool {
+    /// Whether `id` is in any configuration this replica holds (the base one or one in
+    /// its log).
+    #[must_use]
+    pub fn knows(&self, id: NodeId) -> bool {
         self.base.contains(id) || self.configs.iter().any(|(_, m)| m.contains(id))
     }
 
@@ -927,7 +928,20 @@ impl Replica {
         if msg.to != self.config.id {
             return Err(Rejected::Misaddressed(msg.to));
         }
-        if msg.from == self.config.id || !self.knows(msg.from) {
+        // Requests are answered whoever sends them, as Raft's §4.1 asks: a member whose
+        // log has not reached a configuration entry yet must still vote for, and follow,
+        // a member that entry added, or a district whose founders left before every
+        // member heard of the newcomers can never elect again. Which senders may reach
+        // the engine at all is the caller's business (the member admits its roster's
+        // members). Answers, and requests to hand over, come only from known members.
+        let request = matches!(
+            msg.body,
+            MessageBody::PreVote { .. }
+                | MessageBody::RequestVote { .. }
+                | MessageBody::Append { .. }
+                | MessageBody::InstallSnapshot { .. }
+        );
+        if msg.from == self.config.id || (!request && !self.knows(msg.from)) {
             return Err(Rejected::UnknownMember(msg.from));
         }
         match msg.body {

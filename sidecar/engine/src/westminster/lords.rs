@@ -141,15 +141,21 @@ impl Lords {
         self.decided.iter()
     }
 
-    /// A `Lords` decree: these sit from now on. Entries naming a member outside the
-    /// roster, in another district than the roster's, or in a district that already has
-    /// a Lord are dropped, alike on every member.
-    pub(crate) fn seat(&mut self, lords: &[(NodeId, DistrictId)], roster: &Roster) {
+    /// A `Lords` decree: these sit from now on. A second Lord of a district is dropped,
+    /// alike on every member.
+    ///
+    /// Nothing else is judged here: whether a Lord still belongs to its district, or its
+    /// district to the Commons, lives in each member's roster, which members adopt at
+    /// different moments, so judging it while applying would let two members seat
+    /// different Lords from one log. The Prime Minister judges both when it proposes
+    /// ([`plan`], over the districts with a seat) and replaces a Lord the roster dropped
+    /// with its next decree.
+    pub(crate) fn seat(&mut self, lords: &[(NodeId, DistrictId)]) {
         let mut districts = BTreeSet::new();
         self.seated = lords
             .iter()
             .copied()
-            .filter(|(l, d)| roster.district_of(*l) == Some(*d) && districts.insert(*d))
+            .filter(|(_, d)| districts.insert(*d))
             .collect();
         self.ends.clear();
     }
@@ -167,7 +173,6 @@ impl Lords {
         at: Duration,
         lords: &[SeatedLord],
         rotated: Option<NodeId>,
-        roster: &Roster,
     ) -> Result<(), &'static str> {
         if self.clock.is_some_and(|c| at < c) {
             return Err("its log clock runs backwards");
@@ -181,7 +186,7 @@ impl Lords {
             }
         }
         let pairs: Vec<(NodeId, DistrictId)> = lords.iter().map(|s| (s.lord, s.district)).collect();
-        self.seat(&pairs, roster);
+        self.seat(&pairs);
         for s in lords {
             if let Some(end) = s.term_end
                 && self.is_lord(s.lord)
@@ -671,16 +676,12 @@ mod tests {
 
     #[test]
     fn a_decree_passes_at_the_vote_that_makes_the_majority_and_only_lords_count() {
-        let r = roster(3);
         let mut l = Lords::default();
-        l.seat(
-            &[
-                (NodeId(1), DistrictId(0)),
-                (NodeId(12), DistrictId(1)),
-                (NodeId(23), DistrictId(2)),
-            ],
-            &r,
-        );
+        l.seat(&[
+            (NodeId(1), DistrictId(0)),
+            (NodeId(12), DistrictId(1)),
+            (NodeId(23), DistrictId(2)),
+        ]);
         l.propose(LogIndex(10), write(), None);
         assert_eq!(
             l.vote(LogIndex(11), LogIndex(10), NodeId(2), true, String::new()),
@@ -716,16 +717,12 @@ mod tests {
 
     #[test]
     fn a_decree_is_rejected_once_no_majority_can_vote_aye() {
-        let r = roster(3);
         let mut l = Lords::default();
-        l.seat(
-            &[
-                (NodeId(1), DistrictId(0)),
-                (NodeId(12), DistrictId(1)),
-                (NodeId(23), DistrictId(2)),
-            ],
-            &r,
-        );
+        l.seat(&[
+            (NodeId(1), DistrictId(0)),
+            (NodeId(12), DistrictId(1)),
+            (NodeId(23), DistrictId(2)),
+        ]);
         l.propose(LogIndex(5), write(), None);
         assert_eq!(
             l.vote(LogIndex(6), LogIndex(5), NodeId(1), false, "no".into()),
@@ -742,22 +739,24 @@ mod tests {
     }
 
     #[test]
-    fn seating_drops_strangers_wrong_districts_and_second_lords_of_a_district() {
-        let r = roster(2);
+    fn seating_drops_second_lords_of_a_district_and_nothing_else() {
         let mut l = Lords::default();
-        l.seat(
-            &[
-                (NodeId(1), DistrictId(0)),
-                (NodeId(2), DistrictId(0)),
-                (NodeId(12), DistrictId(0)),
-                (NodeId(99), DistrictId(1)),
-                (NodeId(13), DistrictId(1)),
-            ],
-            &r,
-        );
+        // n99 is in no roster this member knows: another member's newer roster may name
+        // it, so applying the decree does not judge it.
+        l.seat(&[
+            (NodeId(1), DistrictId(0)),
+            (NodeId(2), DistrictId(0)),
+            (NodeId(12), DistrictId(0)),
+            (NodeId(99), DistrictId(2)),
+            (NodeId(13), DistrictId(1)),
+        ]);
         assert_eq!(
             l.seated(),
-            &[(NodeId(1), DistrictId(0)), (NodeId(13), DistrictId(1))]
+            &[
+                (NodeId(1), DistrictId(0)),
+                (NodeId(99), DistrictId(2)),
+                (NodeId(13), DistrictId(1))
+            ]
         );
     }
 
@@ -1005,14 +1004,13 @@ mod tests {
 
     #[test]
     fn a_seated_decree_is_refused_when_it_rotates_early_or_turns_the_clock_back() {
-        let r = roster(3);
         let mut l = Lords::default();
         let first = [
             sl(1, 0, Some(1_000)),
             sl(12, 1, Some(2_000)),
             sl(23, 2, Some(3_000)),
         ];
-        assert_eq!(l.seat_terms(at(0), &first, None, &r), Ok(()));
+        assert_eq!(l.seat_terms(at(0), &first, None), Ok(()));
         assert_eq!(l.term_ends(NodeId(12)), Some(at(2_000)));
         assert_eq!(l.term_ends(NodeId(2)), None);
         let next = [
@@ -1037,7 +1035,7 @@ mod tests {
         ];
         for (what, clock, rotated, result) in cases {
             assert_eq!(
-                l.seat_terms(at(clock), &next, Some(NodeId(rotated)), &r),
+                l.seat_terms(at(clock), &next, Some(NodeId(rotated))),
                 result,
                 "{what}"
             );
@@ -1047,11 +1045,11 @@ mod tests {
                 "{what}: nothing changed"
             );
         }
-        assert_eq!(l.seat_terms(at(1_000), &next, Some(NodeId(1)), &r), Ok(()));
+        assert_eq!(l.seat_terms(at(1_000), &next, Some(NodeId(1))), Ok(()));
         assert_eq!(l.clock(), Some(at(1_000)));
         assert!(!l.is_lord(NodeId(1)));
         assert_eq!(
-            l.seat_terms(at(900), &next, None, &r),
+            l.seat_terms(at(900), &next, None),
             Err("its log clock runs backwards")
         );
     }

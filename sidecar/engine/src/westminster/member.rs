@@ -241,6 +241,10 @@ pub struct Member {
     /// District log index applied to the district state.
     applied: LogIndex,
     seat: Option<SeatHost>,
+    /// Where this member last proposed a seat persist (index, district term): a seat
+    /// released and resumed within one district term waits until it is applied, so the
+    /// new incarnation starts from a record holding every persist the old one made.
+    last_seat_persist: Option<(LogIndex, Term)>,
     /// The newest host incarnation seen per district (rule 2).
     newest_incarnation: BTreeMap<DistrictId, Term>,
     /// The member last seen hosting each seat.
@@ -420,6 +424,7 @@ impl Member {
             seat_record: SeatRecord::default(),
             applied: LogIndex(0),
             seat: None,
+            last_seat_persist: None,
             newest_incarnation: BTreeMap::new(),
             hosts: BTreeMap::new(),
             global_reads: Vec::new(),
@@ -912,6 +917,13 @@ impl Member {
         }
         let result = match envelope {
             Envelope::District(m) => {
+                // The engine answers requests from strangers (Raft §4.1); only members
+                // of this district's roster or of a configuration it holds get through.
+                if !self.replica.knows(m.from)
+                    && self.config.roster.district_of(m.from) != Some(self.district)
+                {
+                    return Err(Rejected::UnknownMember(m.from));
+                }
                 if m.body == MessageBody::TimeoutNow {
                     self.district_successor = Some(Term(m.term.0 + 1));
                 }
@@ -1536,6 +1548,11 @@ impl Member {
             self.skip_district(e.index);
             return;
         };
+        // A configuration entry concerns the engine (it took effect when appended).
+        if crate::engine::Membership::of_entry(e).is_some() {
+            self.skip_district(e.index);
+            return;
+        }
         match DistrictCommand::decode(bytes) {
             Ok(DistrictCommand::Kv(cmd)) => {
                 let token = FencingToken {
@@ -1694,7 +1711,9 @@ impl Member {
                 score,
                 nominee,
             } => {
-                if self.config.roster.district(district).is_some() {
+                // Replicated state only: the roster differs between members while
+                // one is being adopted.
+                if self.seated_districts.contains(&district) {
                     self.standings.insert(district, score);
                     match nominee {
                         Some(n) => self.nominees.insert(district, n),
@@ -1704,17 +1723,14 @@ impl Member {
                 }
             }
             CommonsDecree::Lords { lords } => {
-                self.lords.seat(&lords, &self.config.roster);
+                self.lords.seat(&lords);
                 for (lord, _) in self.lords.seated() {
                     self.lords_heard.entry(*lord).or_insert(self.now);
                 }
                 self.lords_proposed = None;
             }
             CommonsDecree::Seated { at, lords, rotated } => {
-                match self
-                    .lords
-                    .seat_terms(at, &lords, rotated, &self.config.roster)
-                {
+                match self.lords.seat_terms(at, &lords, rotated) {
                     Ok(()) => {
                         for (lord, _) in self.lords.seated() {
                             self.lords_heard.entry(*lord).or_insert(self.now);
@@ -1788,6 +1804,10 @@ impl Member {
                             Amendment::RemoveDistricts { districts } => {
                                 for d in districts {
                                     self.seated_districts.remove(&d);
+                                    // Its standing goes with its seat: no Lord comes from
+                                    // a district without one.
+                                    self.standings.remove(&d);
+                                    self.nominees.remove(&d);
                                 }
                             }
                             // The district's members follow the roster (§10.5).
@@ -1925,12 +1945,14 @@ impl Member {
         };
         let clock = self.lords_clock().unwrap_or(Duration::ZERO);
         let current = self.lords.seated_terms();
+        // Lords come from districts with a seat: applying the decree drops the others.
+        let roster = self.config.roster.only(&self.seated_districts);
         let (want, rotated) = plan(
             self.config.lords.count,
             self.config.lords.lord_term,
             clock,
             &current,
-            &self.config.roster,
+            &roster,
             &self.standings,
             &self.nominees,
             silent,
@@ -2297,6 +2319,7 @@ impl Member {
                     persist_at: Some((index, term)),
                     ready,
                 });
+                self.last_seat_persist = Some((index, term));
             }
             Err(err) => {
                 // The district will not take it: stop hosting. Nothing of this Ready was
@@ -2416,10 +2439,17 @@ impl Member {
             Some(seat) if !may_host || seat.incarnation != term => self.release_seat(),
             // Resume only once an entry of this term has committed and everything up to
             // it is applied: every persist of an older incarnation is then in the record
-            // (docs/westminster.md §2).
+            // (docs/westminster.md §2). A seat released within this term (its lease
+            // lapsed, the district refused a persist) may have left persists of its own
+            // uncommitted, which no new-term commit covers: wait until they are applied
+            // too, or the new incarnation could vote again in a Commons term the old one
+            // voted in.
             None if may_host
                 && self.replica.log().term_at(s.commit) == Some(term)
-                && self.applied == s.commit =>
+                && self.applied == s.commit
+                && self
+                    .last_seat_persist
+                    .is_none_or(|(i, t)| t != term || self.applied >= i) =>
             {
                 self.resume_seat(term);
             }

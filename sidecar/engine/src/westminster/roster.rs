@@ -129,6 +129,22 @@ impl Roster {
             .unwrap_or_else(|| self.districts.keys().copied().collect())
     }
 
+    /// This roster with only the districts in `keep` (e.g. those with a Commons seat).
+    #[must_use]
+    pub fn only(&self, keep: &BTreeSet<DistrictId>) -> Roster {
+        let mut out = self.clone();
+        out.districts.retain(|d, _| keep.contains(d));
+        out.member_district.retain(|_, d| keep.contains(d));
+        out.founders.retain(|d, _| keep.contains(d));
+        if out
+            .bootstrap_prime_minister
+            .is_some_and(|d| !keep.contains(&d))
+        {
+            out.bootstrap_prime_minister = None;
+        }
+        out
+    }
+
     /// The voters of `district`'s first configuration: its founders, by default its
     /// members.
     #[must_use]
