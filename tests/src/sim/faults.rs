@@ -34,11 +34,16 @@ pub enum Fault {
     Transfer,
     /// Operator action: a member is told to campaign now (`Replica::campaign`).
     Campaign,
+    /// The roster changes while the run goes on: a new member joins a district, one
+    /// leaves (any of them: a founder, the representative, a Lord), as the operator
+    /// publishes pods added and removed. Parliament runs only: the single-group run keeps
+    /// its configuration.
+    Membership,
 }
 
 impl Fault {
     /// Every fault, in the order the command line lists them.
-    pub const ALL: [Fault; 11] = [
+    pub const ALL: [Fault; 12] = [
         Fault::Loss,
         Fault::Dup,
         Fault::Delay,
@@ -50,6 +55,7 @@ impl Fault {
         Fault::Drift,
         Fault::Transfer,
         Fault::Campaign,
+        Fault::Membership,
     ];
 
     /// The command-line name.
@@ -67,6 +73,7 @@ impl Fault {
             Fault::Drift => "drift",
             Fault::Transfer => "transfer",
             Fault::Campaign => "campaign",
+            Fault::Membership => "membership",
         }
     }
 
@@ -164,7 +171,7 @@ mod tests {
         assert!(FaultSet::all().has(Fault::Disk));
         assert_eq!(
             FaultSet::all().to_string(),
-            "loss,dup,delay,reorder,partition,asym,crash,disk,drift,transfer,campaign"
+            "loss,dup,delay,reorder,partition,asym,crash,disk,drift,transfer,campaign,membership"
         );
         assert_eq!("all".parse::<FaultSet>(), Ok(FaultSet::all()));
         assert_eq!("none".parse::<FaultSet>(), Ok(FaultSet::none()));

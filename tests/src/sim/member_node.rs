@@ -95,6 +95,23 @@ impl MemberNode {
         }
     }
 
+    /// The operator publishes a new roster: the running member adopts it
+    /// ([`Member::set_roster`]) and a restart starts from it, as a sidecar reads the
+    /// roster again when it starts.
+    ///
+    /// # Errors
+    /// The member's refusal; the node keeps its roster then.
+    pub fn set_roster(
+        &mut self,
+        roster: parliament_engine::westminster::Roster,
+    ) -> Result<(), String> {
+        if let Some(m) = self.member.as_mut() {
+            m.set_roster(roster.clone()).map_err(|e| e.to_string())?;
+        }
+        self.config.roster = roster;
+        Ok(())
+    }
+
     /// Breaks the storage contract as `bug` says, from now on: only for tests that show
     /// a checker catches it.
     pub fn plant(&mut self, bug: StorageBug) {

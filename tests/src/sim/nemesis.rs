@@ -36,7 +36,12 @@ impl Nemesis {
         let kinds: Vec<Fault> = self
             .faults
             .iter()
-            .filter(|f| !matches!(f, Fault::Drift | Fault::Transfer | Fault::Campaign))
+            .filter(|f| {
+                !matches!(
+                    f,
+                    Fault::Drift | Fault::Transfer | Fault::Campaign | Fault::Membership
+                )
+            })
             .collect();
         if kinds.is_empty() || rng.chance(50_000) {
             return FaultAction::Conditions(Conditions::calm());
@@ -79,7 +84,9 @@ impl Nemesis {
             Fault::Asym => self.one_way(rng, view),
             Fault::Crash => Self::crash(rng, view),
             Fault::Disk => Self::disk(rng, view),
-            Fault::Drift | Fault::Transfer | Fault::Campaign => FaultAction::Nothing,
+            Fault::Drift | Fault::Transfer | Fault::Campaign | Fault::Membership => {
+                FaultAction::Nothing
+            }
         }
     }
 

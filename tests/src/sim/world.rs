@@ -32,6 +32,9 @@ struct Member<N: Node> {
     inbox: VecDeque<(NodeId, N::Message)>,
     /// How long it stays down when its armed disk fault fires.
     disk_down: Option<Duration>,
+    /// Not part of the cluster (yet, or any more): down, never restarted by the nemesis
+    /// or the heal, left out of [`World::ids`] and of the nemesis's view.
+    parked: bool,
 }
 
 /// The simulated cluster.
@@ -90,6 +93,7 @@ impl<N: Node, A: Digest> World<N, A> {
                     crashes: 0,
                     inbox: VecDeque::new(),
                     disk_down: None,
+                    parked: false,
                 }
             })
             .collect();
@@ -128,7 +132,17 @@ impl<N: Node, A: Digest> World<N, A> {
     /// The members' ids, in order.
     #[must_use]
     pub fn ids(&self) -> Vec<NodeId> {
-        self.members.iter().map(|m| m.id).collect()
+        self.members
+            .iter()
+            .filter(|m| !m.parked)
+            .map(|m| m.id)
+            .collect()
+    }
+
+    /// Whether `id` is parked ([`World::park`]).
+    #[must_use]
+    pub fn is_parked(&self, id: NodeId) -> bool {
+        self.member(id).is_some_and(|m| m.parked)
     }
 
     /// A member's node, whether up or down.
@@ -329,7 +343,7 @@ impl<N: Node, A: Digest> World<N, A> {
         let down: Vec<NodeId> = self
             .members
             .iter()
-            .filter(|m| !m.up)
+            .filter(|m| !m.up && !m.parked)
             .map(|m| m.id)
             .collect();
         for &id in &down {
@@ -358,13 +372,45 @@ impl<N: Node, A: Digest> World<N, A> {
         true
     }
 
+    /// Takes `id` out of the cluster: a member not yet joined (before [`World::boot`]),
+    /// or one that left (its process stopped for good, its disk discarded). It is down,
+    /// receives nothing, and only [`World::unpark`] starts it.
+    pub fn park(&mut self, id: NodeId) {
+        let Some(i) = self.index(id) else {
+            return;
+        };
+        let m = &mut self.members[i];
+        m.parked = true;
+        m.disk_down = None;
+        m.node.arm_disk_fault(None);
+        if m.up {
+            m.up = false;
+            m.node.crash();
+            tracing::debug!(at = %self.now, node = %id, "parked");
+        }
+    }
+
+    /// Brings a parked member into the cluster: it starts from its disk (empty, for one
+    /// never started). False when it was not parked.
+    pub fn unpark(&mut self, id: NodeId) -> bool {
+        let Some(i) = self.index(id) else {
+            return false;
+        };
+        if !self.members[i].parked {
+            return false;
+        }
+        self.members[i].parked = false;
+        self.restart(id)
+    }
+
     /// Restarts a crashed member from its disk. During chaos with crashes enabled, a few
-    /// messages it received before the crash are delivered to it again, stale.
+    /// messages it received before the crash are delivered to it again, stale. A parked
+    /// member stays down.
     pub fn restart(&mut self, id: NodeId) -> bool {
         let Some(i) = self.index(id) else {
             return false;
         };
-        if self.members[i].up {
+        if self.members[i].up || self.members[i].parked {
             return false;
         }
         if self.faults.has(Fault::Drift) {
@@ -422,6 +468,7 @@ impl<N: Node, A: Digest> World<N, A> {
             members: self
                 .members
                 .iter()
+                .filter(|m| !m.parked)
                 .map(|m| MemberView {
                     id: m.id,
                     up: m.up,

@@ -11,7 +11,7 @@ use parliament_engine::Time;
 use parliament_tests::sim::parliament::{
     HandOverCounts, ParliamentOptions, ParliamentReport, run_parliament,
 };
-use parliament_tests::sim::{DiskFaultCounts, FaultSet, Violation};
+use parliament_tests::sim::{DiskFaultCounts, Fault, FaultSet, Violation};
 
 /// The parliament mode's own options, beside the shared ones.
 pub struct Mode {
@@ -247,8 +247,14 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
     let (mut critical, mut lords_sets) = ((0u64, 0u64, 0u64, 0u64), 0u64);
     let (mut rotations, mut terms_checked, mut refused) = (0u64, 0u64, 0u64);
     let (mut disk, mut armed) = (DiskFaultCounts::default(), 0u64);
+    let mut roster = (0u64, 0u64, 0u64);
     for o in outcomes {
         if let Some(r) = &o.report {
+            roster = (
+                roster.0 + r.roster_changes.0,
+                roster.1 + r.roster_changes.1,
+                roster.2 + r.roster_changes.2,
+            );
             disk.add(&r.disk_faults);
             armed += r.disk_faults_armed;
             if let Some(t) = r.convene_after_start {
@@ -382,6 +388,12 @@ fn print(outcomes: &[Outcome], single: bool, wall: Duration, base: &ParliamentOp
         "lords: {lords_sets} sets seated; critical decrees: {} amendments proposed, {} enacted, {} rejected; critical-ratified judged {} decisions",
         critical.0, critical.1, critical.2, critical.3
     );
+    if base.faults.has(Fault::Membership) {
+        println!(
+            "roster changes: {} members joined, {} left (of whom {} stopped once their district's configuration dropped them or crashed; the rest ran to the end)",
+            roster.0, roster.1, roster.2
+        );
+    }
     println!(
         "lord terms ({} ms): {rotations} rotations, {refused} committed Seated decrees refused (repeats); lords-terms compared {terms_checked} member looks with the log",
         base.lord_term_ms

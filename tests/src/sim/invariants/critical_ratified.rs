@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use parliament_engine::engine::{Entry, Payload};
-use parliament_engine::westminster::{CommonsDecree, Roster, SessionEntry};
+use parliament_engine::westminster::{CommonsDecree, SessionEntry};
 use parliament_engine::{LogIndex, NodeId, Term, Time};
 
 use crate::sim::invariants::Violation;
@@ -51,7 +51,6 @@ impl CriticalRatified {
         decree: LogIndex,
         index: LogIndex,
         log: &[Entry],
-        roster: &Roster,
         violations: &mut Vec<Violation>,
     ) {
         let Some(term) = log.iter().find(|e| e.index == index).map(|e| e.term) else {
@@ -78,7 +77,7 @@ impl CriticalRatified {
             match d {
                 CommonsDecree::Lords { .. } | CommonsDecree::Seated { .. } => {
                     // Refused Seated decrees change nothing, as on the members.
-                    let _ = judge(&mut house, &d, e.index, roster, &mut BTreeSet::new());
+                    let _ = judge(&mut house, &d, e.index, &mut BTreeSet::new());
                     lords = house.lords.iter().map(|s| s.lord).collect();
                 }
                 CommonsDecree::Pending { .. } if e.index == decree => pending = true,
@@ -114,27 +113,9 @@ impl CriticalRatified {
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use parliament_engine::state::DistrictName;
-    use parliament_engine::westminster::{CriticalDecree, DistrictId, DistrictRoster, Ticket};
+    use parliament_engine::westminster::{CriticalDecree, DistrictId, Ticket};
 
     use super::*;
-
-    fn roster() -> Roster {
-        Roster::new(
-            (0..3u64).map(|d| {
-                (
-                    DistrictId(d),
-                    DistrictRoster {
-                        name: DistrictName::new(format!("d{d}")).unwrap(),
-                        members: (1..=3).map(|k| NodeId(10 * d + k)).collect(),
-                        bootstrap_representative: None,
-                    },
-                )
-            }),
-            None,
-        )
-        .unwrap()
-    }
 
     fn entry(index: u64, decree: &CommonsDecree, origin: Option<u64>) -> Entry {
         let bytes = decree.encode();
@@ -202,7 +183,6 @@ mod tests {
             LogIndex(2),
             LogIndex(index),
             log,
-            &roster(),
             &mut v,
         );
         v

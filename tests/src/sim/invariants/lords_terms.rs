@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use parliament_engine::engine::Entry;
-use parliament_engine::westminster::{CommonsDecree, Roster, SeatedLord};
+use parliament_engine::westminster::{CommonsDecree, SeatedLord};
 use parliament_engine::{LogIndex, NodeId, Time};
 
 use crate::sim::invariants::Violation;
@@ -74,7 +74,6 @@ impl LordsTerms {
         log: &[Entry],
         applied: LogIndex,
         seated: &[SeatedLord],
-        roster: &Roster,
         violations: &mut Vec<Violation>,
     ) {
         let mut districts = BTreeSet::new();
@@ -103,18 +102,16 @@ impl LordsTerms {
         let from = replay.through;
         for e in log.iter().filter(|e| e.index > from && e.index <= applied) {
             if let Some((d, _)) = decree_of(e) {
-                judge(&mut replay.house, &d, e.index, roster, &mut self.rotations).unwrap_or_else(
-                    |why| {
-                        self.refused.insert(e.index);
-                        if replay.refused.len() >= 4 {
-                            replay.refused.remove(0);
-                        }
-                        replay.refused.push(format!(
-                            "the Seated decree at Commons index {} {why}",
-                            e.index
-                        ));
-                    },
-                );
+                judge(&mut replay.house, &d, e.index, &mut self.rotations).unwrap_or_else(|why| {
+                    self.refused.insert(e.index);
+                    if replay.refused.len() >= 4 {
+                        replay.refused.remove(0);
+                    }
+                    replay.refused.push(format!(
+                        "the Seated decree at Commons index {} {why}",
+                        e.index
+                    ));
+                });
             }
             replay.through = e.index;
         }
@@ -136,11 +133,11 @@ impl LordsTerms {
     }
 }
 
-fn seat(lords: impl Iterator<Item = SeatedLord>, roster: &Roster) -> Vec<SeatedLord> {
+/// The engine's apply-time filter: one Lord per district, judged from the log alone
+/// (whether a Lord belongs to its district is the proposer's judgement, from its roster).
+fn seat(lords: impl Iterator<Item = SeatedLord>) -> Vec<SeatedLord> {
     let mut districts = BTreeSet::new();
-    lords
-        .filter(|s| roster.district_of(s.lord) == Some(s.district) && districts.insert(s.district))
-        .collect()
+    lords.filter(|s| districts.insert(s.district)).collect()
 }
 
 /// Applies one decree to `house`; a `Seated` decree that breaks the rules is skipped
@@ -149,19 +146,15 @@ pub(crate) fn judge(
     house: &mut House,
     d: &CommonsDecree,
     index: LogIndex,
-    roster: &Roster,
     rotations: &mut BTreeSet<LogIndex>,
 ) -> Result<(), String> {
     match d {
         CommonsDecree::Lords { lords } => {
-            house.lords = seat(
-                lords.iter().map(|(lord, district)| SeatedLord {
-                    lord: *lord,
-                    district: *district,
-                    term_end: None,
-                }),
-                roster,
-            );
+            house.lords = seat(lords.iter().map(|(lord, district)| SeatedLord {
+                lord: *lord,
+                district: *district,
+                term_end: None,
+            }));
             Ok(())
         }
         CommonsDecree::Seated { at, lords, rotated } => {
@@ -182,7 +175,7 @@ pub(crate) fn judge(
                     }
                 }
             }
-            let new = seat(lords.iter().copied(), roster);
+            let new = seat(lords.iter().copied());
             let mut ends = BTreeSet::new();
             if let Some(s) = new
                 .iter()
@@ -202,27 +195,9 @@ pub(crate) fn judge(
 mod tests {
     use parliament_engine::Term;
     use parliament_engine::engine::Payload;
-    use parliament_engine::state::DistrictName;
-    use parliament_engine::westminster::{DistrictId, DistrictRoster};
+    use parliament_engine::westminster::DistrictId;
 
     use super::*;
-
-    fn roster() -> Roster {
-        Roster::new(
-            (0..3u64).map(|d| {
-                (
-                    DistrictId(d),
-                    DistrictRoster {
-                        name: DistrictName::new(format!("d{d}")).unwrap(),
-                        members: (1..=3).map(|k| NodeId(10 * d + k)).collect(),
-                        bootstrap_representative: None,
-                    },
-                )
-            }),
-            None,
-        )
-        .unwrap()
-    }
 
     fn sl(lord: u64, district: u64, end: u64) -> SeatedLord {
         SeatedLord {
@@ -260,7 +235,7 @@ mod tests {
         let mut c = LordsTerms::default();
         let mut v = Vec::new();
         let applied = log.last().map_or(LogIndex(0), |e| e.index);
-        c.look(NodeId(9), Time(0), log, applied, seated, &roster(), &mut v);
+        c.look(NodeId(9), Time(0), log, applied, seated, &mut v);
         (v, c.rotations())
     }
 

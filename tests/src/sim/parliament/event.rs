@@ -29,6 +29,20 @@ pub enum ParliamentEvent {
     Restart(NodeId),
     /// A random member proposes an amendment, constitutional or not, for the Lords.
     Amend,
+    /// The operator changes the roster: a spare member joins a district, or a member
+    /// leaves one.
+    Reroster,
+    /// The published roster `version` reaches `node` (members read it at different
+    /// moments).
+    AdoptRoster {
+        /// The member.
+        node: NodeId,
+        /// Index into the run's roster versions.
+        version: u64,
+    },
+    /// A member that left the roster stops for good once its district's configuration no
+    /// longer holds it (checked again later otherwise).
+    Retire(NodeId),
 }
 
 impl Digest for ParliamentEvent {
@@ -53,6 +67,16 @@ impl Digest for ParliamentEvent {
                 id.digest(h);
             }
             ParliamentEvent::Amend => h.write_str("parliament-amend"),
+            ParliamentEvent::Reroster => h.write_str("parliament-reroster"),
+            ParliamentEvent::AdoptRoster { node, version } => {
+                h.write_str("parliament-adopt-roster");
+                node.digest(h);
+                h.write_u64(*version);
+            }
+            ParliamentEvent::Retire(id) => {
+                h.write_str("parliament-retire");
+                id.digest(h);
+            }
         }
     }
 }

@@ -76,6 +76,10 @@ pub struct ParliamentReport {
     pub lord_seatings_refused: u64,
     /// Member looks the lords-terms checker compared with its replay of the log.
     pub lords_terms_checked: u64,
+    /// Roster changes (the `membership` fault): members that joined, members that left
+    /// the roster, and those of them that stopped once their district's configuration
+    /// dropped them.
+    pub roster_changes: (u64, u64, u64),
 }
 
 impl ParliamentReport {

@@ -130,6 +130,8 @@ pub struct ParliamentRun {
     decided: BTreeSet<(LogIndex, LogIndex, bool)>,
     amendments: u64,
     lords_sets: BTreeSet<Vec<NodeId>>,
+    /// Roster changes (`roster_changes.rs`).
+    changes: RosterChanges,
     report: ParliamentReport,
 }
 
@@ -226,8 +228,10 @@ impl ParliamentRun {
             value: e.to_string(),
             want: "a valid roster",
         })?;
+        let changes = RosterChanges::new(opts, &roster, next);
         let nodes: Vec<(NodeId, MemberNode)> = roster
             .members()
+            .chain(changes.spare_ids())
             .map(|id| {
                 let mut config = MemberConfig::new(id, roster.clone(), opts.seed ^ id.0);
                 let limit =
@@ -251,7 +255,10 @@ impl ParliamentRun {
         let drift_ms = u64::try_from(t.max_clock_drift.as_millis()).unwrap_or(0);
         let eto_min = u64::try_from(t.election_timeout_min.as_millis()).unwrap_or(1);
         let skew = Clock::max_skew_ppm(drift_ms, eto_min) * 9 / 10;
-        let world = World::new(opts.seed, nodes, opts.faults, skew, opts.tick_ms);
+        let mut world = World::new(opts.seed, nodes, opts.faults, skew, opts.tick_ms);
+        for id in changes.spare_ids() {
+            world.park(id);
+        }
         let district_checkers = roster
             .districts()
             .map(|(d, _)| (d, district_invariants()))
@@ -300,6 +307,7 @@ impl ParliamentRun {
             decided: BTreeSet::new(),
             amendments: 0,
             lords_sets: BTreeSet::new(),
+            changes,
             report: ParliamentReport {
                 options: opts.clone(),
                 convene_bound: CONVENE_BOUND,
@@ -346,6 +354,10 @@ impl ParliamentRun {
         self.world.start_chaos();
         self.world
             .schedule(Duration::from_millis(1_000), ParliamentEvent::Amend);
+        if self.opts.faults.has(Fault::Membership) {
+            self.world
+                .schedule(Duration::from_millis(1_500), ParliamentEvent::Reroster);
+        }
         if [Fault::Partition, Fault::Crash, Fault::Disk]
             .into_iter()
             .any(|f| self.opts.faults.has(f))
@@ -418,11 +430,12 @@ impl ParliamentRun {
                 next_look = self.world.now() + Duration::from_millis(10);
             }
             if self.world.now() > deadline || !self.step() {
+                let missing = self.unconvened();
                 self.push(
                     "parliament-liveness",
                     None,
                     format!(
-                        "no Prime Minister and every representative within {} ms {when}",
+                        "no Prime Minister and every representative within {} ms {when}: {missing}",
                         CONVENE_BOUND.as_millis()
                     ),
                 );
@@ -447,6 +460,54 @@ impl ParliamentRun {
             }
         }
         pm && hosted.len() == self.opts.sizes.len()
+    }
+
+    /// What [`ParliamentRun::convened`] misses, for the liveness report: the districts
+    /// whose seat nobody hosts (with each running member's role, term and configuration),
+    /// and whether a Prime Minister exists.
+    fn unconvened(&self) -> String {
+        let mut hosted = BTreeSet::new();
+        let mut pm = false;
+        let mut roles: BTreeMap<DistrictId, Vec<String>> = BTreeMap::new();
+        for id in self.world.ids() {
+            let Some(m) = self.world.node(id).and_then(MemberNode::member) else {
+                continue;
+            };
+            if !self.world.is_up(id) {
+                continue;
+            }
+            if m.seat_incarnation().is_some() {
+                hosted.insert(m.district());
+                pm |= m.is_prime_minister();
+            }
+            let s = m.district_status();
+            let c = m.district_membership();
+            roles.entry(m.district()).or_default().push(format!(
+                "{id} {:?} {} commit {} applied {} voters {:?} learners {:?}",
+                s.role, s.term, s.commit, s.applied, c.voters, c.learners
+            ));
+        }
+        let unhosted: Vec<String> = self
+            .roster
+            .districts()
+            .map(|(d, _)| d)
+            .filter(|d| !hosted.contains(d))
+            .map(|d| {
+                format!(
+                    "{d} [{}]",
+                    roles.get(&d).map(|r| r.join("; ")).unwrap_or_default()
+                )
+            })
+            .collect();
+        format!(
+            "Prime Minister {}; seats not hosted: {}",
+            if pm { "present" } else { "missing" },
+            if unhosted.is_empty() {
+                "none".to_owned()
+            } else {
+                unhosted.join(", ")
+            }
+        )
     }
 
     /// Every running member has applied its district leader's commit and the highest
@@ -545,6 +606,9 @@ impl ParliamentRun {
                 }
             }
             ParliamentEvent::Amend => self.amend(),
+            ParliamentEvent::Reroster => self.reroster(),
+            ParliamentEvent::AdoptRoster { node, version } => self.adopt_roster(node, version),
+            ParliamentEvent::Retire(id) => self.retire(id),
         }
     }
 
@@ -872,9 +936,9 @@ impl ParliamentRun {
                     leader: None,
                 }))
         })?;
-        let at_head = self.roster.district_of(member).is_some_and(|d| {
+        let at_head = self.changes.home(member).is_some_and(|d| {
             self.world.ids().into_iter().any(|id| {
-                self.roster.district_of(id) == Some(d)
+                self.changes.home(id) == Some(d)
                     && self
                         .world
                         .node(id)
@@ -1027,8 +1091,9 @@ impl ParliamentRun {
     }
 
     fn observe_crash(&mut self, id: NodeId) {
+        self.crashed_while_leaving(id);
         let at = self.world.now();
-        if let Some(d) = self.roster.district_of(id) {
+        if let Some(d) = self.changes.home(id) {
             self.observe_district(d, &Observation::Crashed { node: id, at });
         }
         self.observe_seat(&SeatObservation::Crashed { node: id, at });
@@ -1057,7 +1122,7 @@ impl ParliamentRun {
 
     #[allow(clippy::too_many_lines)]
     fn after_member(&mut self, id: NodeId) {
-        let Some(district) = self.roster.district_of(id) else {
+        let Some(district) = self.changes.home(id) else {
             return;
         };
         let at = self.world.now();
@@ -1168,7 +1233,6 @@ impl ParliamentRun {
                 decree,
                 index,
                 &self.commons_log,
-                &self.roster,
                 &mut self.violations,
             );
         }
@@ -1178,7 +1242,6 @@ impl ParliamentRun {
             &self.commons_log,
             applied,
             &m.lords().seated_terms(),
-            &self.roster,
             &mut self.violations,
         );
         let record = m.seat_record().clone();
@@ -1538,7 +1601,7 @@ impl ParliamentRun {
         r.commons_commit = self.commons_commit.0;
         r.tables = self.tables.len() as u64;
         let (mut taken, mut installed) = (0, 0);
-        for id in self.roster.members() {
+        for id in self.changes.all_ids() {
             if let Some(n) = self.world.node(id) {
                 taken += n.stats().snapshots_taken;
                 installed += n.stats().snapshots_installed;
@@ -1546,7 +1609,8 @@ impl ParliamentRun {
         }
         r.snapshots = (taken, installed, self.commons_installs);
         r.disk_faults_armed = self.world.disk_faults_armed();
-        for id in self.roster.members() {
+        r.roster_changes = self.changes.counts();
+        for id in self.changes.all_ids() {
             if let Some(n) = self.world.node(id) {
                 r.disk_faults.add(n.disk_faults());
             }
@@ -1591,6 +1655,9 @@ impl ParliamentRun {
 
 #[cfg(test)]
 mod disk_faults;
+mod roster_changes;
+
+use roster_changes::RosterChanges;
 
 #[cfg(test)]
 mod tests {
