@@ -44,7 +44,7 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     nodes: usize,
     /// Fault kinds, comma-separated: loss,dup,delay,reorder,partition,asym,crash,disk,
-    /// drift,transfer,campaign; or all, or none.
+    /// drift,transfer,campaign,membership (parliaments only); or all, or none.
     #[arg(long, default_value = "all", value_parser = parse_faults)]
     faults: FaultSet,
     /// Events in the chaos phase of each seed.

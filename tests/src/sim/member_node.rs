@@ -315,7 +315,8 @@ impl MemberNode {
     fn stop(&mut self) {
         self.member = None;
         self.armed = None;
-        self.compacted.clear();
+        // Kept: the run reads what this step compacted after the crash (it was applied
+        // before it).
         self.stopped = true;
     }
 }

@@ -103,18 +103,10 @@ pub struct ParliamentRun {
     committed: Vec<BTreeSet<Vec<u8>>>,
     hints: Vec<Option<NodeId>>,
     applied: BTreeMap<NodeId, (LogIndex, u64)>,
-    /// The applied-sequence fingerprint through each district index, as first seen: a
-    /// member that restores a snapshot there continues from it.
-    chains: BTreeMap<(DistrictId, LogIndex), u64>,
-    /// Each district's seat record as its committed district log builds it, never
-    /// compacted; and the committed Commons log they hold, from index 1. The Commons
-    /// checkers replay this log (members compact theirs; committed entries are the same
-    /// everywhere, which seat-safety and commons agreement check).
-    shadows: BTreeMap<DistrictId, SeatRecord>,
-    commons_log: Vec<parliament_engine::engine::Entry>,
+    /// What the members applied first, as the checkers' reference (`Canon`).
+    canon: Canon,
     /// Critical decrees a member enacted, judged at the end of its look.
     enacted_pending: Vec<(NodeId, Time, LogIndex, LogIndex)>,
-    commons_installs: u64,
     next_read: u64,
     next_value: u64,
     next_partition: u64,
@@ -133,6 +125,51 @@ pub struct ParliamentRun {
     /// Roster changes (`roster_changes.rs`).
     changes: RosterChanges,
     report: ParliamentReport,
+}
+
+/// What the members applied first: the reference the checkers compare against.
+#[derive(Debug, Default)]
+struct Canon {
+    /// The applied-sequence fingerprint through each district index, as first seen: a
+    /// member that restores a snapshot there continues from it.
+    chains: BTreeMap<(DistrictId, LogIndex), u64>,
+    /// Each district's seat record as its committed district log builds it, never
+    /// compacted; and the committed Commons log they hold, from index 1. The Commons
+    /// checkers replay this log (members compact theirs; committed entries are the same
+    /// everywhere, which seat-safety and commons agreement check).
+    shadows: BTreeMap<DistrictId, SeatRecord>,
+    commons_log: Vec<parliament_engine::engine::Entry>,
+    /// Commons snapshots the shadow seat records installed.
+    installs: u64,
+}
+
+impl Canon {
+    /// `e` was applied in `district` after the sequence fingerprinted `ch`: the first
+    /// time anyone applies its index, that is the fingerprint a snapshot there restores,
+    /// and a seat persist in it builds the district's shadow seat record.
+    fn first_applied(
+        &mut self,
+        district: DistrictId,
+        e: &parliament_engine::engine::Entry,
+        ch: u64,
+    ) {
+        let std::collections::btree_map::Entry::Vacant(v) = self.chains.entry((district, e.index))
+        else {
+            return;
+        };
+        v.insert(ch);
+        if let parliament_engine::engine::Payload::Command(bytes) = &e.payload
+            && let Ok(DistrictCommand::SeatPersist(p)) = DistrictCommand::decode(bytes)
+        {
+            let applied = self.shadows.entry(district).or_default().apply(&p);
+            self.installs += u64::from(applied.restored.is_some());
+            for c in applied.committed {
+                if c.index.0 == self.commons_log.len() as u64 + 1 {
+                    self.commons_log.push(c);
+                }
+            }
+        }
+    }
 }
 
 /// Runs one seed to the end.
@@ -289,11 +326,8 @@ impl ParliamentRun {
             committed: vec![BTreeSet::new(); n],
             hints: vec![None; n],
             applied: BTreeMap::new(),
-            chains: BTreeMap::new(),
-            shadows: BTreeMap::new(),
-            commons_log: Vec::new(),
+            canon: Canon::default(),
             enacted_pending: Vec::new(),
-            commons_installs: 0,
             next_read: 1,
             next_value: 1,
             next_partition: FIRST_PARTITION,
@@ -391,8 +425,9 @@ impl ParliamentRun {
         let deadline = self.world.now() + CONVENE_BOUND;
         while !self.converged() {
             if self.world.now() > deadline {
+                let lagging = self.lagging();
                 self.push("parliament-liveness", None, format!(
-                    "members did not converge on their district and Commons commits within {} ms of quiescing",
+                    "members did not converge on their district and Commons commits within {} ms of quiescing: {lagging}",
                     CONVENE_BOUND.as_millis()
                 ));
                 return;
@@ -460,6 +495,33 @@ impl ParliamentRun {
             }
         }
         pm && hosted.len() == self.opts.sizes.len()
+    }
+
+    /// Every running member's district role, commit and applied index, Commons record
+    /// commit, and district configuration, for the liveness report of
+    /// [`ParliamentRun::converged`].
+    fn lagging(&self) -> String {
+        let mut out = Vec::new();
+        for id in self.world.ids() {
+            let Some(m) = self.world.node(id).and_then(MemberNode::member) else {
+                out.push(format!("{id} down"));
+                continue;
+            };
+            let s = m.district_status();
+            let c = m.district_membership();
+            out.push(format!(
+                "{id} of {} {:?} {} commit {} applied {} commons {} voters {:?} learners {:?}",
+                m.district(),
+                s.role,
+                s.term,
+                s.commit,
+                s.applied,
+                m.seat_record().commit(),
+                c.voters,
+                c.learners
+            ));
+        }
+        out.join("; ")
     }
 
     /// What [`ParliamentRun::convened`] misses, for the liveness report: the districts
@@ -1152,6 +1214,16 @@ impl ParliamentRun {
             self.member_event(id, district, at, e);
         }
         if !self.world.is_up(id) {
+            // It crashed during this step, after applying and compacting these: their
+            // fingerprints are what it restarts from.
+            let (mut last, mut ch) = self.applied.get(&id).copied().unwrap_or_default();
+            for e in &compacted {
+                if e.index == last.next() {
+                    ch = chain(ch, e.index, e.term, payload_digest(&e.payload));
+                    self.canon.first_applied(district, e, ch);
+                    last = e.index;
+                }
+            }
             return;
         }
         let clock = self.world.clock(id);
@@ -1180,6 +1252,7 @@ impl ParliamentRun {
                 if offset >= next {
                     let term = log.term_at(offset).unwrap_or_default();
                     ch = self
+                        .canon
                         .chains
                         .get(&(district, offset))
                         .copied()
@@ -1196,23 +1269,9 @@ impl ParliamentRun {
             };
             last = next;
             ch = chain(ch, e.index, e.term, payload_digest(&e.payload));
-            if let std::collections::btree_map::Entry::Vacant(v) =
-                self.chains.entry((district, e.index))
-            {
-                v.insert(ch);
-                if let parliament_engine::engine::Payload::Command(bytes) = &e.payload
-                    && let Ok(DistrictCommand::SeatPersist(p)) = DistrictCommand::decode(bytes)
-                {
-                    let applied = self.shadows.entry(district).or_default().apply(&p);
-                    self.commons_installs += u64::from(applied.restored.is_some());
-                    for c in applied.committed {
-                        if c.index.0 == self.commons_log.len() as u64 + 1 {
-                            self.commons_log.push(c);
-                        }
-                    }
-                }
-            }
-            applied_obs.push((e.clone(), ch));
+            let e = e.clone();
+            self.canon.first_applied(district, &e, ch);
+            applied_obs.push((e, ch));
         }
         let lease_end = status
             .lease_until
@@ -1232,14 +1291,14 @@ impl ParliamentRun {
                 at,
                 decree,
                 index,
-                &self.commons_log,
+                &self.canon.commons_log,
                 &mut self.violations,
             );
         }
         self.lords_terms.look(
             id,
             at,
-            &self.commons_log,
+            &self.canon.commons_log,
             applied,
             &m.lords().seated_terms(),
             &mut self.violations,
@@ -1263,6 +1322,7 @@ impl ParliamentRun {
         self.applied.insert(id, (last.min(status.applied), ch));
         if let Some(meta) = restored {
             let chain = self
+                .canon
                 .chains
                 .get(&(district, meta.index))
                 .copied()
@@ -1607,7 +1667,7 @@ impl ParliamentRun {
                 installed += n.stats().snapshots_installed;
             }
         }
-        r.snapshots = (taken, installed, self.commons_installs);
+        r.snapshots = (taken, installed, self.canon.installs);
         r.disk_faults_armed = self.world.disk_faults_armed();
         r.roster_changes = self.changes.counts();
         for id in self.changes.all_ids() {

@@ -37,6 +37,41 @@ fn three_by_three_parliaments_survive_every_fault() {
 }
 
 #[test]
+fn rosters_change_under_every_fault_and_members_that_left_stop() {
+    // The membership fault alone and with everything else: members join (starting with
+    // an empty disk), members leave (founders, representatives, Lords), and every
+    // invariant holds, a few changes a seed.
+    let (mut joined, mut left, mut stopped) = (0, 0, 0);
+    for (seed, faults) in [
+        (0, FaultSet::none().with(crate::sim::Fault::Membership)),
+        (1, FaultSet::all()),
+        (2, FaultSet::all()),
+        (3, FaultSet::all()),
+    ] {
+        let opts = ParliamentOptions {
+            faults,
+            steps: 40_000,
+            ..small(seed)
+        };
+        let report = run_parliament(&opts).expect("valid options");
+        assert!(
+            report.passed(),
+            "seed {seed}: {:?}\nreplay: {}",
+            report.violations,
+            opts.replay_command()
+        );
+        joined += report.roster_changes.0;
+        left += report.roster_changes.1;
+        stopped += report.roster_changes.2;
+    }
+    assert!(
+        joined > 0 && left > 0,
+        "no roster change: {joined} joined, {left} left"
+    );
+    assert!(stopped > 0, "no member that left ever stopped");
+}
+
+#[test]
 fn a_seed_replays_to_the_same_trace() {
     let opts = ParliamentOptions {
         steps: 5_000,
