@@ -27,6 +27,21 @@ pub struct Roster {
     /// only until the Parliament has convened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bootstrap_prime_minister: Option<String>,
+    /// Ids of the districts whose seats were the Commons' first voters, recorded with the
+    /// first roster that has any district and never changed after: a district published
+    /// later joins the Commons as a learner through an `AddDistrict` decree, and every
+    /// member, whenever it starts, must agree on the Commons' first configuration. Absent
+    /// in rosters from before it was recorded: then every district of the roster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub founding_districts: Option<Vec<u64>>,
+    /// The id the next new district gets: above every id ever given, so a district that
+    /// left and one that comes later never share a Commons seat.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub next_district_id: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One district of the roster.
@@ -35,6 +50,12 @@ pub struct Roster {
 pub struct RosterDistrict {
     /// District name (the value of the parliament.dev/district label).
     pub name: String,
+    /// The district's number in the engine (its `DistrictId`, hence its Commons seat),
+    /// given the first time the district is published and never changed or reused, so
+    /// that adding or removing another district never renumbers it. Absent in rosters
+    /// from before it was recorded: then districts are numbered in name order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
     /// Members in pod-name order.
     pub members: Vec<RosterMember>,
     /// Pod named to campaign first for this district's seat (spec.bootstrap), kept only
@@ -122,6 +143,32 @@ impl Roster {
     pub fn members(&self) -> impl Iterator<Item = &RosterMember> {
         self.districts.iter().flat_map(|d| d.members.iter())
     }
+
+    /// Each district's id, in roster order: as recorded, else (a roster from before ids
+    /// were recorded) its place in name order, which is how such rosters were read.
+    #[must_use]
+    pub fn district_ids(&self) -> Vec<(&str, u64)> {
+        let mut names: Vec<&str> = self.districts.iter().map(|d| d.name.as_str()).collect();
+        names.sort_unstable();
+        self.districts
+            .iter()
+            .map(|d| {
+                let id = d
+                    .id
+                    .unwrap_or_else(|| names.iter().position(|n| *n == d.name).unwrap_or(0) as u64);
+                (d.name.as_str(), id)
+            })
+            .collect()
+    }
+
+    /// The founding districts' ids: as recorded, else every district's.
+    #[must_use]
+    pub fn founding_district_ids(&self) -> Vec<u64> {
+        match &self.founding_districts {
+            Some(ids) => ids.clone(),
+            None => self.district_ids().into_iter().map(|(_, id)| id).collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -152,15 +199,19 @@ mod tests {
                     members: vec![member(1, "web-0", "east"), member(2, "web-1", "east")],
                     bootstrap_representative: Some("web-0".to_owned()),
                     founders: Some(vec![1]),
+                    id: Some(4),
                 },
                 RosterDistrict {
                     name: "west".to_owned(),
                     members: vec![member(3, "web-2", "west")],
                     bootstrap_representative: None,
                     founders: None,
+                    id: Some(2),
                 },
             ],
             bootstrap_prime_minister: Some("web-0".to_owned()),
+            founding_districts: Some(vec![2]),
+            next_district_id: 5,
         }
     }
 
@@ -209,6 +260,29 @@ mod tests {
         assert!(!old.contains("founders"), "an older roster: {old}");
         let read = Roster::from_json(&old).expect("an older roster reads");
         assert_eq!(read.districts[0].founders, None);
+    }
+
+    #[test]
+    fn district_ids_and_founding_districts_are_recorded_else_name_order() {
+        let roster = roster();
+        assert_eq!(roster.district_ids(), [("east", 4), ("west", 2)]);
+        assert_eq!(roster.founding_district_ids(), [2]);
+        // A roster from before ids were recorded, districts listed out of name order.
+        let mut old = roster.clone();
+        old.districts.reverse();
+        for d in &mut old.districts {
+            d.id = None;
+        }
+        old.founding_districts = None;
+        old.next_district_id = 0;
+        let json = old.to_json().expect("serialises");
+        assert!(
+            !json.contains("\"id\": 4") && !json.contains("foundingDistricts"),
+            "{json}"
+        );
+        let read = Roster::from_json(&json).expect("reads");
+        assert_eq!(read.district_ids(), [("west", 1), ("east", 0)]);
+        assert_eq!(read.founding_district_ids(), [1, 0]);
     }
 
     #[test]

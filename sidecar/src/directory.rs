@@ -39,14 +39,16 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// Reads a published roster. Districts are numbered in name order (the roster lists
-    /// them so), which every member computes alike.
+    /// Reads a published roster. Districts take the ids the operator recorded (in a
+    /// roster from before it recorded them, their places in name order), which every
+    /// member reads alike, and the Commons' founding districts are those it recorded.
     ///
     /// # Errors
     /// [`Error::Roster`] naming what is wrong: a member without an address, a bad district
     /// name, a bootstrap leader that is not a member, or a roster the core refuses.
     pub fn new(cluster: &str, published: &PublishedRoster) -> Result<Directory> {
         let bad = |what: String| Error::Roster(what);
+        let ids: BTreeMap<&str, u64> = published.district_ids().into_iter().collect();
         let mut sorted: Vec<_> = published.districts.iter().collect();
         sorted.sort_by(|a, b| a.name.cmp(&b.name));
         let mut members = BTreeMap::new();
@@ -54,8 +56,14 @@ impl Directory {
         let mut by_pod: BTreeMap<&str, NodeId> = BTreeMap::new();
         let mut roster_districts = Vec::new();
         let mut founders = Vec::new();
-        for (i, d) in sorted.iter().enumerate() {
-            let id = DistrictId(i as u64);
+        for d in &sorted {
+            let id = DistrictId(ids.get(d.name.as_str()).copied().unwrap_or_default());
+            if districts.contains_key(&id) {
+                return Err(bad(format!(
+                    "district id {} is given to two districts ({} and {})",
+                    id.0, districts[&id], d.name
+                )));
+            }
             let name = DistrictName::new(d.name.clone())
                 .map_err(|e| bad(format!("district name {:?}: {e}", d.name)))?;
             let mut ids = BTreeSet::new();
@@ -126,6 +134,19 @@ impl Directory {
             roster = roster
                 .with_founders(id, ids.into_iter().map(NodeId))
                 .map_err(|e| bad(format!("founders of district {}: {e}", districts[&id])))?;
+        }
+        // Every member must start the Commons from the same first configuration, however
+        // many districts came or went since. A founding district no longer in the roster
+        // still counts (its seat was a first voter until a decree removed it).
+        if published.founding_districts.is_some() {
+            roster = roster
+                .with_founding_districts(
+                    published
+                        .founding_district_ids()
+                        .into_iter()
+                        .map(DistrictId),
+                )
+                .map_err(|e| bad(format!("founding districts: {e}")))?;
         }
         Ok(Directory {
             cluster: cluster.to_owned(),
@@ -229,15 +250,18 @@ mod tests {
                     members: vec![member(3, "web-2", "west")],
                     bootstrap_representative: None,
                     founders: None,
+                    id: None,
                 },
                 RosterDistrict {
                     name: "east".to_owned(),
                     members: vec![member(1, "web-0", "east"), member(2, "web-1", "east")],
                     bootstrap_representative: Some("web-1".to_owned()),
                     founders: None,
+                    id: None,
                 },
             ],
             bootstrap_prime_minister: Some("web-2".to_owned()),
+            ..PublishedRoster::default()
         }
     }
 
@@ -257,6 +281,38 @@ mod tests {
         );
         assert_eq!(d.roster().bootstrap_prime_minister(), Some(DistrictId(1)));
         assert_eq!(d.transport_roster().members().count(), 3);
+    }
+
+    #[test]
+    fn recorded_district_ids_and_founding_districts_reach_the_core() {
+        let mut p = published();
+        // "central" sorts first but was published last: it keeps the id it was given.
+        p.districts.push(RosterDistrict {
+            name: "central".to_owned(),
+            members: vec![member(5, "web-4", "central")],
+            id: Some(2),
+            ..RosterDistrict::default()
+        });
+        p.districts[0].id = Some(1);
+        p.districts[1].id = Some(0);
+        p.founding_districts = Some(vec![0, 1]);
+        let d = Directory::new("web", &p).expect("valid roster");
+        assert_eq!(d.district_by_name("east"), Some(DistrictId(0)));
+        assert_eq!(d.district_by_name("west"), Some(DistrictId(1)));
+        assert_eq!(d.district_by_name("central"), Some(DistrictId(2)));
+        assert_eq!(
+            d.roster().founding_districts(),
+            [DistrictId(0), DistrictId(1)].into_iter().collect()
+        );
+        p.districts[2].id = Some(1);
+        let err = Directory::new("web", &p)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("district id 1 is given to two districts"),
+            "{err}"
+        );
     }
 
     #[test]

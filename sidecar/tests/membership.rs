@@ -49,8 +49,10 @@ fn roster(revision: u64, members: &[(u64, u16)]) -> Roster {
                 .collect(),
             bootstrap_representative: None,
             founders: Some(vec![1, 2, 3]),
+            id: None,
         }],
         bootstrap_prime_minister: None,
+        ..Roster::default()
     }
 }
 

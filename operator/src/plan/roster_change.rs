@@ -41,7 +41,10 @@ impl RosterChange {
     /// come back. A district's founders (the voters of its first configuration) are its
     /// members the first time it is published with any, and are carried forward
     /// unchanged: every member must compute the same first configuration, whenever it
-    /// starts (docs/protocol.md#105-the-roster-and-the-configuration).
+    /// starts (docs/protocol.md#105-the-roster-and-the-configuration). Likewise a district
+    /// keeps the id it was first published with (a new one gets the next id ever given),
+    /// and the Commons' founding districts are recorded with the first roster that has a
+    /// member (docs/protocol.md#106-adding-and-removing-districts).
     #[must_use]
     pub fn compute(
         parliament: &Parliament,
@@ -76,8 +79,24 @@ impl RosterChange {
             .as_ref()
             .filter(|_| !convened && !bootstrap_dropped);
 
+        // District ids: as the published roster has them (in one from before ids were
+        // recorded, their name-order places, which is how members read it), a new
+        // district the next id above every id ever given.
+        let old_ids: HashMap<&str, u64> = old.roster.district_ids().into_iter().collect();
+        let mut next_district = old
+            .roster
+            .next_district_id
+            .max(old_ids.values().map(|i| i + 1).max().unwrap_or(0));
         let mut roster_districts = Vec::with_capacity(districts.len());
         for district in districts {
+            let district_id = old_ids
+                .get(district.name.as_str())
+                .copied()
+                .unwrap_or_else(|| {
+                    let id = next_district;
+                    next_district += 1;
+                    id
+                });
             let mut members = Vec::with_capacity(district.members.len());
             for name in &district.members {
                 let Some(pod) = pods.get(name.as_str()) else {
@@ -107,8 +126,10 @@ impl RosterChange {
                     .and_then(|b| b.representatives.get(&district.name))
                     .cloned(),
                 founders,
+                id: Some(district_id),
             });
         }
+        let founding_districts = founding_districts(&old.roster, &roster_districts);
         let bootstrap_prime_minister = bootstrap.and_then(|b| b.prime_minister.clone());
         let peer_port = parliament.spec.ports.peer;
 
@@ -116,6 +137,8 @@ impl RosterChange {
             p.roster.districts == roster_districts
                 && p.roster.peer_port == peer_port
                 && p.roster.bootstrap_prime_minister == bootstrap_prime_minister
+                && p.roster.founding_districts == founding_districts
+                && p.roster.next_district_id == next_district
                 && p.next_member_id == next_id
         });
         if same_content {
@@ -133,6 +156,8 @@ impl RosterChange {
                 peer_port,
                 districts: roster_districts,
                 bootstrap_prime_minister,
+                founding_districts,
+                next_district_id: next_district,
             },
             next_member_id: next_id,
         };
@@ -157,6 +182,38 @@ fn founders(old: &Roster, name: &str, members: &[RosterMember]) -> Option<Vec<u6
         .map(RosterDistrict::founder_ids)
         .filter(|ids| !ids.is_empty());
     recorded.or_else(|| (!members.is_empty()).then(|| members.iter().map(|m| m.id).collect()))
+}
+
+/// The Commons' founding districts: those `old` recorded; else (a roster from before
+/// they were recorded, or none yet) the districts `old` published with members, else the
+/// districts published with members now; `None` while no district has a member.
+fn founding_districts(old: &Roster, districts: &[RosterDistrict]) -> Option<Vec<u64>> {
+    if old.founding_districts.is_some() {
+        return old.founding_districts.clone();
+    }
+    let with_members = |ids: Vec<(u64, bool)>| {
+        let mut ids: Vec<u64> = ids
+            .into_iter()
+            .filter(|(_, m)| *m)
+            .map(|(i, _)| i)
+            .collect();
+        ids.sort_unstable();
+        (!ids.is_empty()).then_some(ids)
+    };
+    let before = old
+        .district_ids()
+        .into_iter()
+        .zip(&old.districts)
+        .map(|((_, id), d)| (id, !d.members.is_empty()))
+        .collect();
+    with_members(before).or_else(|| {
+        with_members(
+            districts
+                .iter()
+                .filter_map(|d| d.id.map(|id| (id, !d.members.is_empty())))
+                .collect(),
+        )
+    })
 }
 
 /// Members in `new` but not `old`, and in `old` but not `new`, by (UID, district).

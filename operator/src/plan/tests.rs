@@ -62,6 +62,7 @@ fn nodes() -> BTreeMap<String, BTreeMap<String, String>> {
         ("n-a".to_owned(), zone("a")),
         ("n-b".to_owned(), zone("b")),
         ("n-c".to_owned(), zone("c")),
+        ("n-ab".to_owned(), zone("ab")),
         ("bare".to_owned(), BTreeMap::new()),
     ])
 }
@@ -349,6 +350,87 @@ fn founders_are_recorded_once_and_never_change() {
         want,
         "a roster from before founders: its members then are the founders"
     );
+}
+
+#[test]
+fn districts_keep_their_ids_and_the_founding_districts_are_recorded_once() {
+    let ids = |plan: &Plan| -> Vec<(String, Option<u64>)> {
+        plan.roster
+            .as_ref()
+            .map(|r| {
+                r.roster
+                    .districts
+                    .iter()
+                    .map(|d| (d.name.clone(), d.id))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let founding = |plan: &Plan| {
+        plan.roster
+            .as_ref()
+            .and_then(|r| r.roster.founding_districts.clone())
+    };
+    let first = plan(&zoned(), &observed(three_zones(), None));
+    let abc = vec![
+        ("a".to_owned(), Some(0)),
+        ("b".to_owned(), Some(1)),
+        ("c".to_owned(), Some(2)),
+    ];
+    assert_eq!(ids(&first), abc, "first published: name order");
+    assert_eq!(founding(&first), Some(vec![0, 1, 2]));
+
+    // A zone that sorts between a and b: it takes a new id, the others keep theirs
+    // (numbering by name order would renumber b and c, and move their Commons seats).
+    let mut grown = three_zones();
+    grown.push(pod("web-3", "n-ab"));
+    let added = plan(&zoned(), &observed(grown, first.roster.clone()));
+    assert_eq!(
+        ids(&added),
+        vec![
+            ("a".to_owned(), Some(0)),
+            ("ab".to_owned(), Some(3)),
+            ("b".to_owned(), Some(1)),
+            ("c".to_owned(), Some(2)),
+        ]
+    );
+    assert_eq!(founding(&added), Some(vec![0, 1, 2]), "ab is not founding");
+
+    // Zone a empties: its id is never given again, and it stays a founding district.
+    let shrunk: Vec<ObservedPod> = vec![
+        pod("web-1", "n-b"),
+        pod("web-2", "n-c"),
+        pod("web-3", "n-ab"),
+    ];
+    let removed = plan(&zoned(), &observed(shrunk.clone(), added.roster.clone()));
+    assert!(
+        ids(&removed).iter().all(|(n, _)| n != "a"),
+        "{:?}",
+        ids(&removed)
+    );
+    assert_eq!(founding(&removed), Some(vec![0, 1, 2]));
+    let mut back = shrunk;
+    back.push(pod("web-4", "n-a"));
+    let returned = plan(&zoned(), &observed(back, removed.roster.clone()));
+    assert!(
+        ids(&returned).contains(&("a".to_owned(), Some(4))),
+        "a district that left and came back is a new district: {:?}",
+        ids(&returned)
+    );
+
+    // A roster from before ids and founding districts were recorded: its districts then
+    // are numbered by name and are the founding ones, as members read it.
+    let mut legacy = first.roster.clone();
+    if let Some(r) = legacy.as_mut() {
+        r.roster.founding_districts = None;
+        r.roster.next_district_id = 0;
+        for d in &mut r.roster.districts {
+            d.id = None;
+        }
+    }
+    let upgraded = plan(&zoned(), &observed(three_zones(), legacy));
+    assert_eq!(ids(&upgraded), abc);
+    assert_eq!(founding(&upgraded), Some(vec![0, 1, 2]));
 }
 
 #[test]

@@ -119,6 +119,7 @@ pub fn plan(name: &str, spec: &ParliamentSpec, shape: Shape) -> Result<(Roster, 
             members: roster_members,
             bootstrap_representative,
             founders: None,
+            id: None,
         });
     }
     let bootstrap_prime_minister = bootstrap
@@ -131,6 +132,7 @@ pub fn plan(name: &str, spec: &ParliamentSpec, shape: Shape) -> Result<(Roster, 
             peer_port: spec.ports.peer,
             districts,
             bootstrap_prime_minister,
+            ..Roster::default()
         },
         members,
     ))
