@@ -102,6 +102,18 @@ pub async fn start(_args: &RunArgs) -> Result<Started> {
     })
 }
 
+/// Pod names of `ids`; a member the roster no longer lists (it left, and the
+/// representative has not removed it yet) as `member-<id>`.
+fn pods(directory: &Directory, ids: &[parliament_engine::NodeId]) -> Vec<String> {
+    ids.iter()
+        .map(|id| {
+            directory
+                .member(*id)
+                .map_or_else(|| format!("member-{}", id.0), |e| e.name.clone())
+        })
+        .collect()
+}
+
 /// The publisher's view of a member's roles.
 #[must_use]
 pub fn roles_of(directory: &Directory, view: &RolesView, pm_since: Option<SystemTime>) -> Roles {
@@ -138,6 +150,8 @@ pub fn roles_of(directory: &Directory, view: &RolesView, pm_since: Option<System
             .collect(),
         session: view.session.map_or(0, |s| s.0),
         committed_revision: view.global_revision,
+        voters: pods(directory, &view.voters),
+        learners: pods(directory, &view.learners),
     }
 }
 

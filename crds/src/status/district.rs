@@ -27,4 +27,12 @@ pub struct DistrictStatus {
     /// of scores matters, not their size.
     #[serde(default)]
     pub reputation: i64,
+    /// Pods that vote in the district's configuration, as its representative applies it
+    /// (a member that left the roster stays here until the representative removes it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voters: Vec<String>,
+    /// Pods that receive the district's log without voting yet: members that joined and
+    /// are catching up before the representative promotes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learners: Vec<String>,
 }

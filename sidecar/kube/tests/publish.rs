@@ -199,6 +199,57 @@ async fn representatives_of_two_districts_and_the_operator_share_the_status() ->
 }
 
 #[tokio::test]
+async fn the_district_configuration_is_published_as_it_changes() -> anyhow::Result<()> {
+    let cluster = Cluster::start().await?;
+    cluster.parliament().await?;
+    cluster.operator_status(&[("east", 4)]).await?;
+    cluster.pod("web-0", "east").await?;
+    let voters = |pods: &[&str]| pods.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+    let configured = |v: &[&str], l: &[&str]| Roles {
+        voters: voters(v),
+        learners: voters(l),
+        ..representative("east", 3, "web-0")
+    };
+    let config = |status: &parliament_crds::ParliamentStatus| {
+        status
+            .district("east")
+            .map(|d| (d.voters.clone(), d.learners.clone()))
+    };
+
+    tracing::info!("--- three voters and a learner catching up");
+    let first = configured(&["web-0", "web-1", "web-2"], &["web-3"]);
+    let mut a = Member::start(&cluster, "web-0", first.clone(), settings());
+    a.synced(&first).await?;
+    let status = cluster.status().await?;
+    assert_eq!(
+        config(&status),
+        Some((voters(&["web-0", "web-1", "web-2"]), voters(&["web-3"])))
+    );
+
+    tracing::info!("--- the learner is promoted, then a founder removed: each written at once");
+    cluster.double.reset_requests();
+    a.become_(configured(&["web-0", "web-1", "web-2", "web-3"], &[]))
+        .await?;
+    let status = cluster.status().await?;
+    assert_eq!(
+        config(&status),
+        Some((voters(&["web-0", "web-1", "web-2", "web-3"]), Vec::new())),
+        "an emptied learner list is written empty, not left behind"
+    );
+    a.become_(configured(&["web-0", "web-2", "web-3"], &[]))
+        .await?;
+    let status = cluster.status().await?;
+    assert_eq!(
+        config(&status),
+        Some((voters(&["web-0", "web-2", "web-3"]), Vec::new()))
+    );
+    let counts = cluster.double.requests();
+    assert_eq!(counts.writes(), 2, "one status write per change:\n{counts}");
+    a.task.abort();
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_deposed_prime_minister_never_overwrites_its_successor() -> anyhow::Result<()> {
     let cluster = Cluster::start().await?;
     cluster.parliament().await?;

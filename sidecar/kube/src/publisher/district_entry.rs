@@ -24,6 +24,11 @@ pub struct DistrictEntry {
     pub term: u64,
     /// The district's reputation, when known (progress: not a reason to write by itself).
     pub reputation: Option<i64>,
+    /// The district configuration's voters and learners (pod names): a membership change
+    /// is worth a write at once, like a change of representative.
+    pub voters: Vec<String>,
+    /// See `voters`.
+    pub learners: Vec<String>,
 }
 
 impl DistrictEntry {
@@ -35,14 +40,22 @@ impl DistrictEntry {
             representative: pod.to_owned(),
             term: roles.district_term,
             reputation: roles.reputation,
+            voters: roles.voters.clone(),
+            learners: roles.learners.clone(),
         })
     }
 
     /// The fields whose change is worth a write at once: who holds the district, in
-    /// which term.
+    /// which term, with which configuration.
     #[must_use]
-    pub fn role_key(&self) -> (&str, &str, u64) {
-        (&self.district, &self.representative, self.term)
+    pub fn role_key(&self) -> (&str, &str, u64, &[String], &[String]) {
+        (
+            &self.district,
+            &self.representative,
+            self.term,
+            &self.voters,
+            &self.learners,
+        )
     }
 
     /// The field manager for this district.
@@ -55,7 +68,11 @@ impl DistrictEntry {
     #[must_use]
     pub fn fence(&self, status: Option<&ParliamentStatus>) -> Fence {
         let live = status.and_then(|s| s.district(&self.district));
-        let same = live.is_some_and(|live| self.reputation.is_none_or(|r| live.reputation == r));
+        let same = live.is_some_and(|live| {
+            self.reputation.is_none_or(|r| live.reputation == r)
+                && live.voters == self.voters
+                && live.learners == self.learners
+        });
         Fence::judge(
             (self.term, &self.representative),
             live.map(|l| (l.term, l.representative.as_deref())),
@@ -74,6 +91,10 @@ impl DistrictEntry {
         if let Some(reputation) = self.reputation {
             entry["reputation"] = json!(reputation);
         }
+        // Always sent, empty or not: under server-side apply a field this manager stops
+        // sending is removed, so an emptied list must be sent empty.
+        entry["voters"] = json!(self.voters);
+        entry["learners"] = json!(self.learners);
         json!({
             "apiVersion": "parliament.dev/v1alpha1",
             "kind": "Parliament",

@@ -46,6 +46,11 @@ pub struct Roles {
     pub session: u64,
     /// Revision of the global store after the last committed session.
     pub committed_revision: u64,
+    /// The district configuration's voters (pod names), as this member applies it;
+    /// published only by the representative.
+    pub voters: Vec<String>,
+    /// The district configuration's learners (pod names).
+    pub learners: Vec<String>,
 }
 
 impl Roles {
