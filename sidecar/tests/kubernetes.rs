@@ -3,7 +3,9 @@
 //! variables, the roster from the operator's ConfigMap and the timings from the
 //! Parliament; they elect representatives and a Prime Minister over gRPC and publish
 //! them to their pod labels and the Parliament's status. Killing the Prime Minister
-//! moves the status to its successor, with a higher term.
+//! moves the status to its successor, with a higher term. A pod the operator adds to the
+//! roster joins its district as a learner and is promoted, and a founder it drops is
+//! removed, each seen in the status the representative publishes.
 
 #[path = "../kube/tests/common/mod.rs"]
 mod kube_common;
@@ -141,6 +143,118 @@ async fn members_in_pods_publish_their_leaders_and_follow_a_failover() -> anyhow
     })
     .await?;
     assert!(next_term > term);
+    for mut c in children {
+        let _ = c.start_kill();
+        let _ = c.wait().await;
+    }
+    Ok(())
+}
+
+/// A roster member entry as the operator writes it.
+fn roster_member(id: u64, pod: &str, peer: &str) -> serde_json::Value {
+    json!({
+        "id": id, "pod": pod, "uid": format!("uid-{pod}"), "district": "east",
+        "ip": "127.0.0.1", "peerAddress": peer,
+    })
+}
+
+/// The district's configuration as the representative published it.
+async fn configuration(cluster: &Cluster) -> anyhow::Result<Option<(Vec<String>, Vec<String>)>> {
+    let s = cluster.status().await?;
+    Ok(s.district("east")
+        .filter(|d| d.representative.is_some())
+        .map(|d| (d.voters.clone(), d.learners.clone())))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pod_added_and_a_founder_removed_become_membership_changes_in_status()
+-> anyhow::Result<()> {
+    let cluster = Cluster::start().await?;
+    let dir = tempfile::tempdir()?;
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster:\n    server: {}\ncontexts:\n- name: double\n  context:\n    cluster: double\n    user: nobody\n    namespace: {NS}\ncurrent-context: double\nusers:\n- name: nobody\n  user: {{}}\n",
+            cluster.double.url()
+        ),
+    )?;
+    tracing::info!("--- one district of three founders");
+    cluster.parliament().await?;
+    let pods = ["web-0", "web-1", "web-2", "web-3"];
+    for pod in &pods[..3] {
+        cluster.pod(pod, "east").await?;
+    }
+    cluster.operator_status(&[("east", 3)]).await?;
+    let peers: Vec<String> = pods
+        .iter()
+        .map(|_| format!("127.0.0.1:{}", free_port()))
+        .collect();
+    let roster = |revision: u64, members: &[usize]| {
+        let members: Vec<_> = members
+            .iter()
+            .map(|&i| roster_member(i as u64 + 1, pods[i], &peers[i]))
+            .collect();
+        json!({"revision": revision, "generation": 1, "peerPort": 7400,
+            "foundingDistricts": [0], "nextDistrictId": 1,
+            "districts": [{"name": "east", "id": 0, "founders": [1, 2, 3], "members": members}]})
+        .to_string()
+    };
+    cluster.publish_roster(&roster(1, &[0, 1, 2])).await?;
+    let mut children: Vec<Child> = (0..3)
+        .map(|i| spawn(pods[i], dir.path(), &kubeconfig, &peers[i]))
+        .collect();
+    let names = |v: &[&str]| v.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>();
+    eventually("the founders as voters in status", || async {
+        Ok(configuration(&cluster)
+            .await?
+            .filter(|(v, l)| *v == names(&pods[..3]) && l.is_empty()))
+    })
+    .await?;
+
+    tracing::info!("--- a fourth pod: the operator adds it, it joins as a learner and is promoted");
+    cluster.pod(pods[3], "east").await?;
+    cluster.publish_roster(&roster(2, &[0, 1, 2, 3])).await?;
+    children.push(spawn(pods[3], dir.path(), &kubeconfig, &peers[3]));
+    eventually("four voters in status", || async {
+        Ok(configuration(&cluster)
+            .await?
+            .filter(|(v, l)| *v == names(&pods) && l.is_empty()))
+    })
+    .await?;
+
+    tracing::info!("--- a founder's pod goes: the operator drops it, the district removes it");
+    cluster.publish_roster(&roster(3, &[1, 2, 3])).await?;
+    eventually("three voters without web-0 in status", || async {
+        Ok(configuration(&cluster)
+            .await?
+            .filter(|(v, l)| *v == names(&pods[1..]) && l.is_empty()))
+    })
+    .await?;
+    let _ = children[0].start_kill();
+    let _ = children[0].wait().await;
+    tracing::info!("--- the district still elects without it: kill its representative");
+    // web-0 may have been the representative that removed itself: wait for its successor.
+    let (rep, term) = eventually("a representative other than web-0", || async {
+        let s = cluster.status().await?;
+        Ok(s.district("east")
+            .filter(|d| d.representative.as_deref().is_some_and(|r| r != pods[0]))
+            .and_then(|d| d.representative.clone().map(|r| (r, d.term))))
+    })
+    .await?;
+    let index = pods.iter().position(|p| *p == rep).expect("a pod");
+    children[index].start_kill()?;
+    children[index].wait().await?;
+    eventually(
+        "a new representative of the three-member district",
+        || async {
+            let s = cluster.status().await?;
+            Ok(s.district("east")
+                .filter(|d| d.term > term && d.representative.as_deref().is_some_and(|r| r != rep))
+                .map(|_| ()))
+        },
+    )
+    .await?;
     for mut c in children {
         let _ = c.start_kill();
         let _ = c.wait().await;
