@@ -614,9 +614,11 @@ fn next_end(end: Duration, term: Duration, now: Duration) -> Duration {
     end + term.saturating_mul(terms)
 }
 
-/// The first point of the grid `anchor + j·step` after `now` (the anchor is the
-/// earliest end in `taken`, else `now`) that is at least half a step from every end in
-/// `taken` modulo `term`; a full term from `now` if none within a term is.
+/// The earliest point of the grid `anchor + j·step` (the anchor is the earliest end in
+/// `taken`, else `now`), taken modulo `term` into `(now, now + term]`, that is at least
+/// half a step from every end in `taken` modulo `term`; when none is (more seats than
+/// the grid has room for), a full term from `now`, moved on a millisecond at a time past
+/// any end already taken, so two seats filled by one decree never end together.
 fn grid_end<'a>(
     now: Duration,
     term: Duration,
@@ -632,17 +634,28 @@ fn grid_end<'a>(
     };
     let anchor = taken.clone().min().copied().unwrap_or(now);
     let step = step.max(Duration::from_millis(1));
-    let mut c = anchor + step;
-    while c <= now {
-        c = next_end(c, step, now);
-    }
-    while c <= now + term {
-        if far(c) {
-            return c;
+    let points = (t / step.as_millis().max(1)).clamp(1, 1_024);
+    let mut best: Option<Duration> = None;
+    for j in 1..=points {
+        let p = anchor + step.saturating_mul(u32::try_from(j).unwrap_or(u32::MAX));
+        // Into (now, now + term]: the same point of the rotation, a whole number of terms
+        // earlier or later.
+        let ms = |d: Duration| d.as_millis();
+        let base = ms(now) + 1;
+        let offset = (ms(p) + t - base % t) % t;
+        let c = Duration::from_millis(u64::try_from(base + offset).unwrap_or(u64::MAX));
+        if far(c) && best.is_none_or(|b| c < b) {
+            best = Some(c);
         }
-        c += step;
     }
-    now + term
+    if let Some(c) = best {
+        return c;
+    }
+    let mut c = now + term;
+    while taken.clone().any(|e| *e == c) {
+        c += Duration::from_millis(1);
+    }
+    c
 }
 
 #[cfg(test)]
@@ -1000,6 +1013,32 @@ mod tests {
             );
             assert_eq!(got, (want, rotated.map(NodeId)), "{what}");
         }
+    }
+
+    #[test]
+    fn new_seats_take_grid_points_of_the_rotation_even_a_term_before_the_anchor() {
+        // Three seats, a 12 s term: ends 4 s apart. One seat ends at 40 s; at 28.474 s two
+        // new seats are filled. The grid points after the anchor (44 s, 48 s) lie beyond
+        // now + term; a term earlier (32 s, 36 s) they are in range. Before, both seats
+        // fell back to now + term and ended together (the simulator's lords-terms
+        // checker found it, seed 173 of 3x3).
+        let term = Duration::from_secs(12);
+        let step = Duration::from_secs(4);
+        let now = Duration::from_millis(28_474);
+        let mut taken = vec![Duration::from_secs(40)];
+        let first = grid_end(now, term, step, taken.iter());
+        taken.push(first);
+        let second = grid_end(now, term, step, taken.iter());
+        assert_eq!(
+            (first, second),
+            (Duration::from_secs(32), Duration::from_secs(36))
+        );
+        // More seats than room: never the same end twice.
+        let crowded: Vec<Duration> = (0..3)
+            .map(|i| now + term + Duration::from_millis(i))
+            .collect();
+        let c = grid_end(now, term, Duration::from_secs(12), crowded.iter());
+        assert!(!crowded.contains(&c), "{c:?}");
     }
 
     #[test]

@@ -2404,12 +2404,24 @@ impl Member {
     /// The member to send a message for `district`'s seat to: the last host seen, else
     /// the district's bootstrap representative, else its first member (who forwards).
     fn route(&self, district: DistrictId) -> Option<NodeId> {
-        if let Some(host) = self.hosts.get(&district) {
-            return Some(*host);
+        if let Some(host) = self.known_host(district) {
+            return Some(host);
         }
         let d = self.config.roster.district(district)?;
         d.bootstrap_representative
             .or_else(|| d.members.iter().next().copied())
+    }
+
+    /// The last host seen of `district`'s seat, while the roster still places it in that
+    /// district. A host that left the roster is gone for good: it forwards nothing, and
+    /// the seat's new host may be heard only through forwards, which do not teach who
+    /// hosts (rule 5), so routing to it would cut the seat off for good (the simulator's
+    /// `membership` fault found a two-seat Commons that could never elect so).
+    fn known_host(&self, district: DistrictId) -> Option<NodeId> {
+        self.hosts
+            .get(&district)
+            .copied()
+            .filter(|h| self.config.roster.district_of(*h) == Some(district))
     }
 
     /// The members to send a seat message for `district` to: the last host seen; while
@@ -2419,8 +2431,8 @@ impl Member {
     /// fixed member instead would make that member a relay both ways for good, and
     /// cutting it off would cut the seat off from the Commons.
     fn route_seat(&self, district: DistrictId) -> Vec<NodeId> {
-        if let Some(host) = self.hosts.get(&district) {
-            return vec![*host];
+        if let Some(host) = self.known_host(district) {
+            return vec![host];
         }
         self.config
             .roster
