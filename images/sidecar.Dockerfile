@@ -1,8 +1,9 @@
 # The parliament sidecar image: one static binary on an empty base, nothing pulled from a
-# registry. The `parliament` binary is issue #5 work in progress; until it exists, build
-# this image from a prebuilt static binary passed as BINARY. The chart runs
-# `parliament run`, so the binary sits on PATH as /usr/local/bin/parliament.
+# registry. Build the `parliament` package for the musl target (docs/images.md) and pass
+# the directory holding the binary as the context. The chart runs `parliament run`, so
+# the binary sits on PATH as /usr/local/bin/parliament.
 #
+#   cargo build --release --locked -p parliament --target x86_64-unknown-linux-musl
 #   docker build -f images/sidecar.Dockerfile -t parliament:0.1.0 \
 #     target/x86_64-unknown-linux-musl/release
 # See docs/images.md.
