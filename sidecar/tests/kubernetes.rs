@@ -27,6 +27,19 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// A kubeconfig in `dir` pointing at the double, as a pod's in-cluster config would.
+fn kubeconfig(dir: &std::path::Path, cluster: &Cluster) -> anyhow::Result<std::path::PathBuf> {
+    let path = dir.join("kubeconfig");
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster:\n    server: {}\ncontexts:\n- name: double\n  context:\n    cluster: double\n    user: nobody\n    namespace: {NS}\ncurrent-context: double\nusers:\n- name: nobody\n  user: {{}}\n",
+            cluster.double.url()
+        ),
+    )?;
+    Ok(path)
+}
+
 fn spawn(pod: &str, data: &std::path::Path, kubeconfig: &std::path::Path, peer: &str) -> Child {
     let log = std::fs::File::create(data.join(format!("{pod}.log"))).expect("log");
     Command::new(env!("CARGO_BIN_EXE_parliament"))
@@ -54,14 +67,7 @@ fn spawn(pod: &str, data: &std::path::Path, kubeconfig: &std::path::Path, peer: 
 async fn members_in_pods_publish_their_leaders_and_follow_a_failover() -> anyhow::Result<()> {
     let cluster = Cluster::start().await?;
     let dir = tempfile::tempdir()?;
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster:\n    server: {}\ncontexts:\n- name: double\n  context:\n    cluster: double\n    user: nobody\n    namespace: {NS}\ncurrent-context: double\nusers:\n- name: nobody\n  user: {{}}\n",
-            cluster.double.url()
-        ),
-    )?;
+    let kubeconfig = kubeconfig(dir.path(), &cluster)?;
     tracing::info!("--- a Parliament, three pods in three zones, and the operator's roster");
     cluster.parliament().await?;
     for (pod, district) in PODS {
@@ -171,14 +177,7 @@ async fn a_pod_added_and_a_founder_removed_become_membership_changes_in_status()
 -> anyhow::Result<()> {
     let cluster = Cluster::start().await?;
     let dir = tempfile::tempdir()?;
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster:\n    server: {}\ncontexts:\n- name: double\n  context:\n    cluster: double\n    user: nobody\n    namespace: {NS}\ncurrent-context: double\nusers:\n- name: nobody\n  user: {{}}\n",
-            cluster.double.url()
-        ),
-    )?;
+    let kubeconfig = kubeconfig(dir.path(), &cluster)?;
     tracing::info!("--- one district of three founders");
     cluster.parliament().await?;
     let pods = ["web-0", "web-1", "web-2", "web-3"];
