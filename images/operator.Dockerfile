@@ -1,15 +1,13 @@
-# The parliament-operator image: one static binary on an empty base. Nothing is pulled
-# from a registry (`scratch` is not an image, it is "no base"), so this builds offline.
+# The parliament-operator image: a root filesystem staged by images/build.sh on an empty
+# base, nothing pulled from a registry (`scratch` is "no base", not an image).
 #
-# The build context is the directory that holds the static (musl) binary:
-#   cargo build --release --locked -p parliament-operator --target x86_64-unknown-linux-musl
-#   docker build -f images/operator.Dockerfile -t parliament-operator:0.1.0 \
-#     target/x86_64-unknown-linux-musl/release
-# See docs/images.md.
+#   images/build.sh operator               # cargo build --release, then docker build
+#
+# The stage holds the binary at /usr/local/bin/parliament-operator and, for a dynamically
+# linked build, the shared libraries it needs. See docs/images.md.
 FROM scratch
-# The binary's path inside the build context; override for a binary built elsewhere.
-ARG BINARY=parliament-operator
-COPY ${BINARY} /parliament-operator
+COPY rootfs/ /
+ENV PATH=/usr/local/bin
 # The chart's pod securityContext runs as this user too (runAsNonRoot).
 USER 65532:65532
-ENTRYPOINT ["/parliament-operator"]
+ENTRYPOINT ["/usr/local/bin/parliament-operator"]

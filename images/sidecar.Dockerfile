@@ -1,16 +1,15 @@
-# The parliament sidecar image: one static binary on an empty base, nothing pulled from a
-# registry. Build the `parliament` package for the musl target (docs/images.md) and pass
-# the directory holding the binary as the context. The chart runs `parliament run`, so
-# the binary sits on PATH as /usr/local/bin/parliament.
+# The parliament sidecar image: a root filesystem staged by images/build.sh on an empty
+# base, nothing pulled from a registry (`scratch` is "no base", not an image).
 #
-#   cargo build --release --locked -p parliament --target x86_64-unknown-linux-musl
-#   docker build -f images/sidecar.Dockerfile -t parliament:0.1.0 \
-#     target/x86_64-unknown-linux-musl/release
-# See docs/images.md.
+#   images/build.sh sidecar                # cargo build --release, then docker build
+#
+# The stage holds the binary at /usr/local/bin/parliament and, for a dynamically linked
+# build, the shared libraries it needs. The chart runs `parliament run`, so the binary is
+# on PATH. See docs/images.md.
 FROM scratch
-ARG BINARY=parliament
-COPY ${BINARY} /usr/local/bin/parliament
+COPY rootfs/ /
 ENV PATH=/usr/local/bin
+# The chart's pod securityContext runs as this user too (runAsNonRoot).
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/parliament"]
 CMD ["run"]

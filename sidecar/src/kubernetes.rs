@@ -74,12 +74,22 @@ pub async fn start(_args: &RunArgs) -> Result<Started> {
     let (watch, mut roster) = RosterWatch::new(client.clone(), &identity);
     tokio::spawn(watch.run());
     tracing::info!(pod = %identity.pod, parliament = %identity.parliament, "waiting for the roster to name this pod");
+    let mut told = None;
     let published = loop {
-        if let Some(r) = roster.borrow_and_update().clone()
-            && r.member(&identity.pod)
-                .is_some_and(|(_, m)| m.uid == identity.uid)
-        {
-            break r;
+        if let Some(r) = roster.borrow_and_update().clone() {
+            match r.member(&identity.pod) {
+                Some((_, m)) if m.uid == identity.uid => break r,
+                // An earlier pod of this name: the operator has not seen this one yet.
+                Some((_, m)) if told != Some(r.revision) => {
+                    told = Some(r.revision);
+                    tracing::info!(
+                        pod = %identity.pod, roster_uid = %m.uid, uid = %identity.uid,
+                        revision = r.revision,
+                        "the roster names an earlier pod of this name; waiting for one that names this pod"
+                    );
+                }
+                _ => {}
+            }
         }
         roster.changed().await.map_err(|_| {
             Error::Roster("the roster watch stopped before naming this pod".to_owned())

@@ -1,4 +1,5 @@
 //! Parliament simulator and checkers.
+pub mod docker;
 pub mod linearizability;
 
 mod error;

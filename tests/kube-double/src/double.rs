@@ -19,6 +19,9 @@ pub struct Options {
     /// How many changes are kept for watches resuming from an older resourceVersion;
     /// a watch from before them gets an ERROR event with code 410 (Expired). Default: 50,000.
     pub history: usize,
+    /// Where to listen. Default: 127.0.0.1, a port the system picks. Tests that run
+    /// members in containers give the address of their network's gateway.
+    pub listen: SocketAddr,
 }
 
 impl Default for Options {
@@ -26,11 +29,13 @@ impl Default for Options {
         Options {
             bookmark_interval: Duration::from_secs(1),
             history: 50_000,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 }
 
-/// An API server in memory, listening on 127.0.0.1 until dropped.
+/// An API server in memory, listening (on 127.0.0.1 unless [`Options::listen`] says
+/// otherwise) until dropped.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -58,9 +63,9 @@ impl KubeDouble {
     /// Starts a double with the given options.
     ///
     /// # Errors
-    /// [`Error::Bind`] when no port on 127.0.0.1 can be had.
+    /// [`Error::Bind`] when [`Options::listen`] cannot be bound.
     pub async fn start_with(options: Options) -> Result<KubeDouble> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let listener = tokio::net::TcpListener::bind(options.listen)
             .await
             .map_err(|source| Error::Bind { source })?;
         let addr = listener

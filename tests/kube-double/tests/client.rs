@@ -17,6 +17,7 @@ async fn client() -> anyhow::Result<(KubeDouble, Client)> {
     let double = KubeDouble::start_with(Options {
         bookmark_interval: Duration::from_millis(100),
         history: 20,
+        ..Options::default()
     })
     .await?;
     let client = Client::try_from(Config::new(double.url().parse()?))?;

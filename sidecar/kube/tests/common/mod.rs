@@ -38,8 +38,13 @@ pub fn init_tracing() {
 
 impl Cluster {
     pub async fn start() -> anyhow::Result<Cluster> {
+        Self::start_with(parliament_kube_double::Options::default()).await
+    }
+
+    /// A cluster whose double listens where `options` says.
+    pub async fn start_with(options: parliament_kube_double::Options) -> anyhow::Result<Cluster> {
         init_tracing();
-        let double = KubeDouble::start().await?;
+        let double = KubeDouble::start_with(options).await?;
         let client = Client::try_from(Config::new(double.url().parse()?))?;
         Ok(Cluster { double, client })
     }
