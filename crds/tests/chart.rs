@@ -160,7 +160,14 @@ fn helm_lint_passes() {
 #[test]
 fn rendered_documents_validate() {
     let Some(helm) = helm() else { return };
-    for set in [&[][..], &["example.enabled=true"][..]] {
+    for set in [
+        &[][..],
+        &["example.enabled=true"][..],
+        &[
+            "example.enabled=true",
+            "example.tls.secretName=web-peer-tls",
+        ][..],
+    ] {
         announce(&format!("--- render with {set:?}"));
         let documents = render(&helm, set);
         let kinds: BTreeSet<&str> = documents.iter().map(kind).collect();
@@ -199,6 +206,45 @@ fn rendered_documents_validate() {
                 .iter()
                 .find(|d| kind(d) == "StatefulSet")
                 .expect("the example has a StatefulSet");
+            // The Parliament's TLS mode matches what the pods mount: a spec asking for
+            // TLS makes sidecars without the Secret refuse to start.
+            let secret = set
+                .iter()
+                .find_map(|v| v.strip_prefix("example.tls.secretName="));
+            let tls = &parliament["spec"]["tls"];
+            let pod = &statefulset["spec"]["template"]["spec"];
+            let mounted = pod["volumes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find_map(|v| v["secret"]["secretName"].as_str());
+            match secret {
+                Some(name) => {
+                    assert_eq!(
+                        (tls["mode"].as_str(), tls["secretName"].as_str()),
+                        (Some("files"), Some(name))
+                    );
+                    assert_eq!(mounted, Some(name), "the Secret is mounted in the pods");
+                    let sidecar = pod["containers"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .find(|c| c["name"] == "parliament")
+                        .expect("the sidecar container");
+                    assert!(
+                        sidecar["volumeMounts"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .any(|m| m["mountPath"] == "/etc/parliament/tls"),
+                        "the sidecar mounts the Secret where it reads it"
+                    );
+                }
+                None => {
+                    assert_eq!(tls["mode"].as_str(), Some("disabled"));
+                    assert_eq!(mounted, None);
+                }
+            }
             let pod_labels = &statefulset["spec"]["template"]["metadata"]["labels"];
             let selector = parliament["spec"]["selector"]["matchLabels"]
                 .as_object()

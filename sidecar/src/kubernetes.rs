@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use kube::{Api, Client};
+use parliament_crds::spec::Tls;
 use parliament_crds::{Parliament, Roster};
 use parliament_engine::NodeId;
+use parliament_net::TlsConfig;
 use parliament_sidecar_kube::{Identity, MemberRole, RolePublisher, Roles, RosterWatch};
 use tokio::sync::watch;
 
@@ -33,6 +35,45 @@ pub struct Started {
     pub settings: Settings,
     /// The role publisher, waiting for the member's roles.
     pub publish: Publish,
+    /// `spec.tls` of the Parliament, and the Secret it names.
+    pub tls: Tls,
+}
+
+/// Where the chart mounts the certificate Secret (`tls.crt`, `tls.key`, `ca.crt`).
+pub const TLS_DIR: &str = "/etc/parliament/tls";
+
+/// The peer TLS a member in a pod uses: the `--tls-*` files when given, else the Secret
+/// mounted at `tls_dir` when `spec.tls` asks for TLS, else (mode disabled) none. A spec
+/// that asks for TLS never runs in plaintext: without certificates the member refuses
+/// to start and says which Secret to mount where.
+///
+/// # Errors
+/// [`Error::Config`] when TLS is asked for and the files cannot be read.
+pub fn peer_tls(
+    args: &RunArgs,
+    tls: &Tls,
+    parliament: &str,
+    tls_dir: &std::path::Path,
+) -> Result<Option<TlsConfig>> {
+    if let (Some(ca), Some(cert), Some(key)) = (&args.tls_ca, &args.tls_cert, &args.tls_key) {
+        return Ok(Some(TlsConfig::from_files(ca, cert, key)?));
+    }
+    let Some(secret) = tls.secret_name_for(parliament) else {
+        return Ok(None);
+    };
+    TlsConfig::from_files(
+        tls_dir.join("ca.crt"),
+        tls_dir.join("tls.crt"),
+        tls_dir.join("tls.key"),
+    )
+    .map(Some)
+    .map_err(|e| {
+        Error::Config(format!(
+            "spec.tls.mode is {}, so members speak mutual TLS, but {e}: mount Secret {secret} (tls.crt, tls.key, ca.crt) at {} (the chart does when example.tls.secretName is set), or set spec.tls.mode to disabled on a trusted network",
+            tls.mode.as_str(),
+            tls_dir.display()
+        ))
+    })
 }
 
 /// The role publisher and the roster watch, started with the member.
@@ -109,6 +150,7 @@ pub async fn start(_args: &RunArgs) -> Result<Started> {
             identity,
             roster,
         },
+        tls: parliament.spec.tls.clone(),
     })
 }
 
@@ -245,5 +287,87 @@ impl Publish {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+    use parliament_crds::spec::TlsMode;
+
+    use super::*;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        run: RunArgs,
+    }
+
+    fn args(extra: &[&str]) -> RunArgs {
+        let mut argv = vec!["parliament", "--kubernetes", "--data", "/tmp/x"];
+        argv.extend(extra);
+        Cli::parse_from(argv).run
+    }
+
+    fn tls(mode: TlsMode, secret_name: Option<&str>) -> Tls {
+        Tls {
+            mode,
+            secret_name: secret_name.map(str::to_owned),
+        }
+    }
+
+    fn mounted(dir: &std::path::Path) {
+        for file in ["ca.crt", "tls.crt", "tls.key"] {
+            std::fs::write(dir.join(file), file).expect("write");
+        }
+    }
+
+    #[test]
+    fn disabled_tls_is_plaintext() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        mounted(dir.path());
+        let got = peer_tls(&args(&[]), &tls(TlsMode::Disabled, None), "web", dir.path());
+        assert!(got.expect("no error").is_none());
+    }
+
+    #[test]
+    fn tls_asked_for_without_a_mounted_secret_refuses_to_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (mode, secret, named) in [
+            (TlsMode::Generated, None, "web-tls"),
+            (TlsMode::Files, Some("peer-certs"), "peer-certs"),
+        ] {
+            let error = peer_tls(&args(&[]), &tls(mode, secret), "web", dir.path())
+                .expect_err("no plaintext when TLS is asked for")
+                .to_string();
+            assert!(error.contains(&format!("mount Secret {named}")), "{error}");
+            assert!(error.contains("ca.crt"), "{error}");
+            assert!(error.contains(&dir.path().display().to_string()), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_mounted_secret_is_read_when_tls_is_asked_for() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        mounted(dir.path());
+        let got = peer_tls(
+            &args(&[]),
+            &tls(TlsMode::Generated, None),
+            "web",
+            dir.path(),
+        );
+        assert!(got.expect("read").is_some());
+    }
+
+    #[test]
+    fn files_given_as_flags_win_over_the_mount() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        mounted(dir.path());
+        let p = |f: &str| dir.path().join(f).display().to_string();
+        let (ca, cert, key) = (p("ca.crt"), p("tls.crt"), p("tls.key"));
+        let flags = args(&["--tls-ca", &ca, "--tls-cert", &cert, "--tls-key", &key]);
+        let empty = tempfile::tempdir().expect("tempdir");
+        let got = peer_tls(&flags, &tls(TlsMode::Disabled, None), "web", empty.path());
+        assert!(got.expect("read").is_some());
     }
 }

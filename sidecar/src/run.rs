@@ -100,9 +100,31 @@ pub fn spec_settings(path: &PathBuf) -> Result<Settings> {
 /// # Errors
 /// Anything that stops the member from starting, or a ledger failure while running.
 pub async fn run(args: RunArgs) -> Result<()> {
+    if [&args.tls_ca, &args.tls_cert, &args.tls_key]
+        .iter()
+        .any(|f| f.is_some() != args.tls_ca.is_some())
+    {
+        return Err(Error::Config(
+            "--tls-ca, --tls-cert and --tls-key go together".to_owned(),
+        ));
+    }
     if args.kubernetes {
         let k = crate::kubernetes::start(&args).await?;
-        return serve(args, k.directory, k.member, k.settings, Some(k.publish)).await;
+        let tls = crate::kubernetes::peer_tls(
+            &args,
+            &k.tls,
+            k.directory.cluster(),
+            std::path::Path::new(crate::kubernetes::TLS_DIR),
+        )?;
+        return serve(
+            args,
+            k.directory,
+            k.member,
+            k.settings,
+            tls,
+            Some(k.publish),
+        )
+        .await;
     }
     let (Some(roster), Some(cluster), Some(member)) = (&args.roster, &args.cluster, args.member)
     else {
@@ -117,7 +139,11 @@ pub async fn run(args: RunArgs) -> Result<()> {
         Some(p) => spec_settings(p)?,
         None => Settings::default(),
     };
-    serve(args, directory, NodeId(member), settings, None).await
+    let tls = match (&args.tls_ca, &args.tls_cert, &args.tls_key) {
+        (Some(ca), Some(cert), Some(key)) => Some(TlsConfig::from_files(ca, cert, key)?),
+        _ => None,
+    };
+    serve(args, directory, NodeId(member), settings, tls, None).await
 }
 
 /// Runs the member until a signal; with `publish`, hands it the roles to publish.
@@ -126,17 +152,9 @@ async fn serve(
     directory: Arc<Directory>,
     member: NodeId,
     settings: Settings,
+    tls: Option<TlsConfig>,
     publish: Option<crate::kubernetes::Publish>,
 ) -> Result<()> {
-    let tls = match (&args.tls_ca, &args.tls_cert, &args.tls_key) {
-        (Some(ca), Some(cert), Some(key)) => Some(TlsConfig::from_files(ca, cert, key)?),
-        (None, None, None) => None,
-        _ => {
-            return Err(Error::Config(
-                "--tls-ca, --tls-cert and --tls-key go together".to_owned(),
-            ));
-        }
-    };
     let metrics = Arc::new(Metrics::new());
     let node = Node::start(
         NodeOptions {

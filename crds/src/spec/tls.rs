@@ -22,8 +22,10 @@ use serde::{Deserialize, Serialize};
 pub struct Tls {
     /// disabled: plaintext peer traffic (only for trusted test networks). files: the sidecars
     /// read the certificate, key and CA mounted from secretName, which you manage (for example
-    /// with cert-manager). generated: the operator creates a CA and the certificate Secret and
-    /// renews them.
+    /// with cert-manager). generated: meant for certificates the operator creates and renews;
+    /// the operator does not create them yet, so the sidecars read secretName (default
+    /// <name>-tls) as in files mode. Unless the mode is disabled, a sidecar without the mounted
+    /// Secret refuses to start rather than speak plaintext.
     #[serde(default)]
     pub mode: TlsMode,
     /// Name of the Secret in the Parliament's namespace holding tls.crt, tls.key and ca.crt.
@@ -59,7 +61,7 @@ pub enum TlsMode {
     Disabled,
     /// Certificates from a Secret the user manages.
     Files,
-    /// Certificates the operator generates and renews.
+    /// Certificates the operator is to generate and renew (not yet: read like Files).
     #[default]
     Generated,
 }
