@@ -66,13 +66,7 @@ async fn the_operator_image_reconciles_a_parliament_and_releases_it() -> anyhow:
     let client = Client::try_from(Config::new(double.url().parse()?))?;
     let dir = tempfile::tempdir()?;
     let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster:\n    server: {}\ncontexts:\n- name: double\n  context:\n    cluster: double\n    user: nobody\ncurrent-context: double\nusers:\n- name: nobody\n  user: {{}}\n",
-            double.url()
-        ),
-    )?;
+    double.write_kubeconfig(&kubeconfig, None)?;
     let operator = Container::run(
         &image,
         &network,

@@ -130,15 +130,17 @@ async fn sidecars_in_containers_find_each_other_by_pod_dns_names() -> anyhow::Re
     ));
     let dir = tempfile::tempdir()?;
     let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster:\n    server: {}\ncontexts:\n- name: double\n  context:\n    cluster: double\n    user: nobody\n    namespace: {NS}\ncurrent-context: double\nusers:\n- name: nobody\n  user: {{}}\n",
-            cluster.double.url()
-        ),
-    )?;
+    cluster.double.write_kubeconfig(&kubeconfig, Some(NS))?;
 
     tracing::info!("--- a Parliament and three pods in three zones; the operator's roster");
+    // The pods exist before the Parliament, so the operator's first roster founds the
+    // Commons with all three districts. (Pods that come later join by amendment; killing
+    // the Prime Minister before the third district is seated would leave one seat of two,
+    // rightly without a majority.)
+    let mut uids = Vec::new();
+    for (index, (name, zone)) in (0u8..).zip(PODS) {
+        uids.push(pod(&cluster, name, zone, &network.address(index)).await?);
+    }
     let parliament: Parliament = serde_json::from_value(json!({
         "apiVersion": "parliament.dev/v1alpha1", "kind": "Parliament",
         "metadata": {"name": PARLIAMENT, "namespace": NS},
@@ -148,10 +150,6 @@ async fn sidecars_in_containers_find_each_other_by_pod_dns_names() -> anyhow::Re
         .parliaments()
         .create(&PostParams::default(), &parliament)
         .await?;
-    let mut uids = Vec::new();
-    for (index, (name, zone)) in (0u8..).zip(PODS) {
-        uids.push(pod(&cluster, name, zone, &network.address(index)).await?);
-    }
     let names = eventually("a roster naming every member by DNS", &[], || async {
         let Some(cm) = cluster
             .config_maps()
@@ -170,7 +168,8 @@ async fn sidecars_in_containers_find_each_other_by_pod_dns_names() -> anyhow::Re
             .iter()
             .flat_map(|d| d.members.iter().filter_map(|m| m.dns.clone()))
             .collect();
-        Ok((names.len() == PODS.len()).then_some(names))
+        let founding = roster.founding_districts.as_ref().map_or(0, Vec::len);
+        Ok((names.len() == PODS.len() && founding == PODS.len()).then_some(names))
     })
     .await?;
     for (name, _) in PODS {

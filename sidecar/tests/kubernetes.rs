@@ -30,13 +30,7 @@ fn free_port() -> u16 {
 /// A kubeconfig in `dir` pointing at the double, as a pod's in-cluster config would.
 fn kubeconfig(dir: &std::path::Path, cluster: &Cluster) -> anyhow::Result<std::path::PathBuf> {
     let path = dir.join("kubeconfig");
-    std::fs::write(
-        &path,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster:\n    server: {}\ncontexts:\n- name: double\n  context:\n    cluster: double\n    user: nobody\n    namespace: {NS}\ncurrent-context: double\nusers:\n- name: nobody\n  user: {{}}\n",
-            cluster.double.url()
-        ),
-    )?;
+    cluster.double.write_kubeconfig(&path, Some(NS))?;
     Ok(path)
 }
 

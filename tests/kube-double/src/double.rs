@@ -96,6 +96,29 @@ impl KubeDouble {
         format!("http://{}", self.addr)
     }
 
+    /// Writes a kubeconfig at `path` whose current context points at this double (no
+    /// credentials; `namespace` as the context's default), as a pod's in-cluster config or
+    /// a user's kubeconfig would point at an API server. For binaries the tests start.
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn write_kubeconfig(
+        &self,
+        path: &std::path::Path,
+        namespace: Option<&str>,
+    ) -> std::io::Result<()> {
+        let namespace = namespace
+            .map(|ns| format!("    namespace: {ns}\n"))
+            .unwrap_or_default();
+        std::fs::write(
+            path,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: double\n  cluster:\n    server: {}\ncontexts:\n- name: double\n  context:\n    cluster: double\n    user: nobody\n{namespace}current-context: double\nusers:\n- name: nobody\n  user: {{}}\n",
+                self.url()
+            ),
+        )
+    }
+
     /// Requests served so far, per verb and resource.
     #[must_use]
     pub fn requests(&self) -> RequestCounts {
