@@ -245,12 +245,14 @@ impl Container {
         Ok(Container { name })
     }
 
-    /// Kills the container with SIGKILL, as a node failure would.
+    /// Kills the container with SIGKILL, as a node failure would, and returns once it
+    /// has stopped (`docker kill` only sends the signal).
     ///
     /// # Errors
     /// Docker refused.
     pub fn kill(&self) -> Result<(), String> {
-        checked(&["kill", "--signal", "KILL", &self.name]).map(drop)
+        checked(&["kill", "--signal", "KILL", &self.name])?;
+        checked(&["wait", &self.name]).map(drop)
     }
 
     /// Whether the container is still running.
