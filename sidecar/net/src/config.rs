@@ -11,6 +11,22 @@ use crate::tls::TlsConfig;
 /// messages whose encoded sizes add up to `max_frame_bytes - FRAME_OVERHEAD` fits.
 pub const FRAME_OVERHEAD: usize = 32;
 
+/// When a member opens streams to its peers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Connect {
+    /// At start, a stream to every peer (the lower id of each pair dials), redialled
+    /// whenever it drops: N − 1 streams per member whether it ever sends on them or not.
+    Eager,
+    /// A stream to a peer only once there is something to send to it (either side of the
+    /// pair dials), closed again by either side once it carried nothing either way for
+    /// `idle_timeout`. A member then holds streams only to the peers it talks to: its
+    /// district, the Commons seats it hosts or leads, the Lords. See docs/transport.md.
+    OnDemand {
+        /// How long a stream may carry nothing, in either direction, before it closes.
+        idle_timeout: Duration,
+    },
+}
+
 /// How a member talks to its peers. Build with [`TransportConfig::new`] and adjust fields.
 #[derive(Clone, Debug)]
 pub struct TransportConfig {
@@ -44,6 +60,8 @@ pub struct TransportConfig {
     pub rng_seed: Option<u64>,
     /// Mutual TLS; `None` for plain TCP (tests and `parliament up` without TLS).
     pub tls: Option<TlsConfig>,
+    /// When streams open and close.
+    pub connect: Connect,
 }
 
 impl TransportConfig {
@@ -65,6 +83,9 @@ impl TransportConfig {
             keepalive_timeout: Duration::from_secs(10),
             rng_seed: None,
             tls: None,
+            connect: Connect::OnDemand {
+                idle_timeout: Duration::from_secs(60),
+            },
         }
     }
 
@@ -95,6 +116,13 @@ impl TransportConfig {
                 "backoff_initial ({:?}) must be above zero and at most backoff_max ({:?})",
                 self.backoff_initial, self.backoff_max
             )));
+        }
+        if let Connect::OnDemand { idle_timeout } = self.connect
+            && idle_timeout.is_zero()
+        {
+            return Err(Error::Config(
+                "connect: OnDemand needs an idle_timeout above zero".to_owned(),
+            ));
         }
         Ok(())
     }

@@ -1,5 +1,7 @@
-//! The dialling side: keeps one stream open to a peer with a higher id, redialling with
-//! exponential backoff and jitter whenever it fails.
+//! The dialling side: opens a stream to one peer and redials with exponential backoff
+//! and jitter whenever it fails. With [`Connect::Eager`] a stream is kept open to every
+//! peer with a higher id from the start; with [`Connect::OnDemand`] a stream is opened
+//! (to any peer) only while envelopes wait for it and no stream is up.
 
 use std::sync::Arc;
 
@@ -11,6 +13,7 @@ use tonic::transport::Endpoint;
 use tracing::{debug, info, warn};
 
 use crate::backoff::Backoff;
+use crate::config::Connect;
 use crate::connection;
 use crate::error::{Error, Result};
 use crate::handshake;
@@ -30,14 +33,22 @@ pub(crate) async fn run(shared: Arc<Shared>, link: Arc<PeerLink>) {
             info!(%peer, "no longer in the roster; stopped dialling");
             return;
         }
+        if matches!(config.connect, Connect::OnDemand { .. }) {
+            tokio::select! {
+                () = link.wait_demand() => {}
+                () = link.retired() => continue,
+                () = shared.shutting_down() => return,
+            }
+        }
         let mut established = false;
         let outcome = tokio::select! {
             outcome = dial(&shared, &link, &mut established) => outcome,
+            () = link.retired() => continue,
             () = shared.shutting_down() => return,
         };
         match (&outcome, established) {
-            (Ok(()), _) => info!(%peer, "peer closed the stream; redialling"),
-            (Err(e), true) => warn!(%peer, error = %e, "stream lost; redialling"),
+            (Ok(()), _) => info!(%peer, "peer stream closed"),
+            (Err(e), true) => warn!(%peer, error = %e, "stream lost"),
             (Err(e), false) => {
                 Counters::add(&link.counters.connect_failures, 1);
                 debug!(%peer, error = %e, "dial failed");
@@ -49,6 +60,7 @@ pub(crate) async fn run(shared: Arc<Shared>, link: Arc<PeerLink>) {
         let delay = backoff.next_delay();
         tokio::select! {
             () = tokio::time::sleep(delay) => {}
+            () = link.retired() => {}
             () = shared.shutting_down() => return,
         }
     }
@@ -120,5 +132,14 @@ async fn dial(shared: &Arc<Shared>, link: &Arc<PeerLink>, established: &mut bool
     }
     *established = true;
     info!(%peer, address = %member.address, "connected to peer");
-    connection::run(Arc::clone(shared), Arc::clone(link), inbound, tx, |f| f).await
+    let preferred = config.member < peer;
+    connection::run(
+        Arc::clone(shared),
+        Arc::clone(link),
+        inbound,
+        tx,
+        |f| f,
+        preferred,
+    )
+    .await
 }

@@ -1,7 +1,8 @@
 //! Parliament's peer transport: the sidecar shell's `net` layer (DESIGN §3).
 //!
-//! Each pair of members keeps one long-lived bidirectional gRPC stream (the lower id
-//! dials). Outbound envelopes (the Westminster
+//! Each pair of members that talks keeps one bidirectional gRPC stream, opened on the
+//! first envelope either sends the other and closed once idle ([`Connect::OnDemand`],
+//! the default), or opened at start for every pair by the lower id ([`Connect::Eager`]). Outbound envelopes (the Westminster
 //! [`Envelope`](parliament_engine::westminster::Envelope): district, Commons and session
 //! messages) go into a bounded per-peer queue and leave in batched frames; inbound ones
 //! are converted, checked and delivered to one [`tokio::sync::mpsc`] channel for the task
@@ -31,7 +32,7 @@ mod tls;
 mod transport;
 
 pub use ca::ThrowawayCa;
-pub use config::{FRAME_OVERHEAD, TransportConfig};
+pub use config::{Connect, FRAME_OVERHEAD, TransportConfig};
 pub use error::{Error, Result};
 pub use inbound::Inbound;
 pub use roster::{Member, Roster};

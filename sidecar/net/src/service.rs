@@ -78,7 +78,9 @@ impl Peer for PeerService {
         // Kept to tell the peer why its stream is reset (e.g. an oversize frame).
         let status_tx = tx.clone();
         tokio::spawn(async move {
-            match connection::run(shared, link, inbound, tx, Ok).await {
+            // Preferred when the peer that dialled has the lower id (see `link`).
+            let preferred = peer < shared.config.member;
+            match connection::run(shared, link, inbound, tx, Ok, preferred).await {
                 Ok(()) => info!(%peer, "peer stream ended"),
                 Err(e) => {
                     warn!(%peer, error = %e, "peer stream failed; resetting it");

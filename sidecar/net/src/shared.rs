@@ -2,10 +2,12 @@
 //! engine's inbound channel and the shutdown signal.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 
 use parliament_engine::NodeId;
+use tokio::runtime::Handle;
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
 
 use crate::config::TransportConfig;
 use crate::inbound::Inbound;
@@ -21,6 +23,11 @@ pub(crate) struct Shared {
     pub(crate) links: Arc<RwLock<BTreeMap<NodeId, Arc<PeerLink>>>>,
     pub(crate) inbound: mpsc::Sender<Inbound>,
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// The dialers, started at start (eager), on a roster change (eager) or by `send`
+    /// (on demand); `Transport::shutdown` drains them.
+    pub(crate) dialers: Mutex<JoinSet<()>>,
+    /// The runtime the transport started on: `send` may run outside its context.
+    pub(crate) runtime: Handle,
 }
 
 impl Shared {
@@ -33,6 +40,15 @@ impl Shared {
     /// The link to `peer`, while it is in the roster.
     pub(crate) fn link(&self, peer: NodeId) -> Option<Arc<PeerLink>> {
         read(&self.links).get(&peer).cloned()
+    }
+
+    /// Starts the dialer of `link`.
+    pub(crate) fn spawn_dialer(self: &Arc<Self>, link: Arc<PeerLink>) {
+        let task = crate::dialer::run(Arc::clone(self), link);
+        let mut dialers = self.dialers.lock().unwrap_or_else(PoisonError::into_inner);
+        // Dialers stop only at shutdown or when a roster drops their peer: reap those.
+        while dialers.try_join_next().is_some() {}
+        dialers.spawn_on(task, &self.runtime);
     }
 
     /// Resolves once the transport is shutting down.

@@ -35,8 +35,13 @@ pub struct PeerStats {
     pub connects: u64,
     /// Failed dial or handshake attempts.
     pub connect_failures: u64,
+    /// Streams closed because they carried nothing for the idle timeout
+    /// ([`Connect::OnDemand`](crate::Connect)), by either side.
+    pub idle_closes: u64,
     /// Whether a stream is up now.
     pub connected: bool,
+    /// Streams up now: one, or briefly two (a peer redialled, or both dialled at once).
+    pub streams: usize,
 }
 
 /// The live counters behind [`PeerStats`].
@@ -50,6 +55,7 @@ pub(crate) struct Counters {
     pub(crate) malformed: AtomicU64,
     pub(crate) connects: AtomicU64,
     pub(crate) connect_failures: AtomicU64,
+    pub(crate) idle_closes: AtomicU64,
 }
 
 impl Counters {

@@ -18,8 +18,7 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tracing::{error, info};
 
-use crate::config::TransportConfig;
-use crate::dialer;
+use crate::config::{Connect, TransportConfig};
 use crate::error::{Error, Result};
 use crate::inbound::Inbound;
 use crate::kind;
@@ -32,13 +31,15 @@ use crate::stats::{Counters, PeerStats, TransportStats};
 /// How long [`Transport::shutdown`] waits for streams to close before aborting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
-/// A member's peer transport: one long-lived stream per peer pair, batched frames,
+/// A member's peer transport: one stream per pair of members that talk, batched frames,
 /// bounded per-peer queues, reconnects with backoff. See `docs/transport.md`.
 ///
-/// The member with the lower id of each pair dials; the stream then carries envelopes
-/// (district, Commons and session messages) both ways. [`Transport::send`] never waits:
-/// it queues (dropping the oldest envelope when the peer's queue is full). Inbound
-/// envelopes arrive on the receiver returned by [`Transport::start`], which the single
+/// A stream carries envelopes (district, Commons and session messages) both ways. With
+/// [`Connect::OnDemand`] (the default) either member of a pair dials once it has
+/// something to send and no stream is up, and an idle stream closes; with
+/// [`Connect::Eager`] the lower id of every pair dials at start and redials forever.
+/// [`Transport::send`] never waits: it queues (dropping the oldest envelope when the
+/// peer's queue is full). Inbound envelopes arrive on the receiver returned by [`Transport::start`], which the single
 /// task owning the engine (the Westminster `Member`) drains.
 ///
 /// Dropping the transport stops it (tasks are aborted); [`Transport::shutdown`] stops
@@ -75,8 +76,9 @@ impl Transport {
         Transport::start(config, roster, listener).await
     }
 
-    /// Starts the transport on `listener`: serves the peer service and dials every
-    /// roster member with a higher id. Must run inside a tokio runtime.
+    /// Starts the transport on `listener`: serves the peer service and, with
+    /// [`Connect::Eager`], dials every roster member with a higher id. Must run inside a
+    /// tokio runtime.
     ///
     /// # Errors
     /// [`Error::Config`] when the configuration is invalid or this member is not in the
@@ -122,6 +124,8 @@ impl Transport {
             links: Arc::new(RwLock::new(links)),
             inbound: inbound_tx,
             shutdown: shutdown_rx,
+            dialers: std::sync::Mutex::default(),
+            runtime: tokio::runtime::Handle::current(),
         });
         let service = PeerServer::new(PeerService {
             shared: Arc::clone(&shared),
@@ -143,15 +147,17 @@ impl Transport {
                 error!(%member, error = %e, "peer service stopped");
             }
         });
-        let links: Vec<_> = crate::shared::read(&shared.links)
-            .iter()
-            .filter(|(id, _)| **id > member)
-            .map(|(_, link)| Arc::clone(link))
-            .collect();
-        let peers = crate::shared::read(&shared.links).len();
-        for link in links {
-            tasks.spawn(dialer::run(Arc::clone(&shared), link));
+        if shared.config.connect == Connect::Eager {
+            let links: Vec<_> = crate::shared::read(&shared.links)
+                .iter()
+                .filter(|(id, _)| **id > member)
+                .map(|(_, link)| Arc::clone(link))
+                .collect();
+            for link in links {
+                shared.spawn_dialer(link);
+            }
         }
+        let peers = crate::shared::read(&shared.links).len();
         info!(%member, address = %local_addr, peers, "peer transport started");
         Ok((
             Transport {
@@ -189,6 +195,9 @@ impl Transport {
             });
         }
         link.queue.push(wire, size);
+        if matches!(self.shared.config.connect, Connect::OnDemand { .. }) && link.demanded() {
+            self.shared.spawn_dialer(link);
+        }
         Ok(())
     }
 
@@ -239,7 +248,7 @@ impl Transport {
                     }
                     _ => {
                         let link = Arc::new(PeerLink::new(m.clone(), capacity));
-                        if m.id > me {
+                        if m.id > me && self.shared.config.connect == Connect::Eager {
                             spawn.push(Arc::clone(&link));
                         }
                         added.push(m.id);
@@ -247,12 +256,12 @@ impl Transport {
                     }
                 }
             }
-            removed.extend(
-                links
-                    .keys()
-                    .filter(|id| next.get(id).is_none_or(|l| !Arc::ptr_eq(l, &links[*id])))
-                    .copied(),
-            );
+            for (id, link) in links.iter() {
+                if next.get(id).is_none_or(|l| !Arc::ptr_eq(l, link)) {
+                    link.retire();
+                    removed.push(*id);
+                }
+            }
             *links = next;
             *self
                 .shared
@@ -261,8 +270,7 @@ impl Transport {
                 .unwrap_or_else(PoisonError::into_inner) = roster;
         }
         for link in spawn {
-            self.tasks
-                .spawn(dialer::run(Arc::clone(&self.shared), link));
+            self.shared.spawn_dialer(link);
         }
         info!(member = %me, ?added, ?removed, "peer transport adopted a new roster");
         (added, removed)
@@ -288,10 +296,22 @@ impl Transport {
     /// listener to be released.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        let drain = async { while self.tasks.join_next().await.is_some() {} };
+        let mut dialers = std::mem::take(
+            &mut *self
+                .shared
+                .dialers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        let drain = async {
+            while self.tasks.join_next().await.is_some() {}
+            while dialers.join_next().await.is_some() {}
+        };
         if tokio::time::timeout(SHUTDOWN_GRACE, drain).await.is_err() {
             self.tasks.abort_all();
+            dialers.abort_all();
             while self.tasks.join_next().await.is_some() {}
+            while dialers.join_next().await.is_some() {}
         }
         info!(member = %self.shared.config.member, "peer transport stopped");
     }

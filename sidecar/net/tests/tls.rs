@@ -113,6 +113,7 @@ async fn a_certificate_for_another_identity_or_from_another_ca_is_refused() {
     let (s, _rx) = Transport::start(stranger, Roster::new(roster2), l1)
         .await
         .expect("stranger");
+    s.send(NodeId(2), &envelope(1, 2, 0)).expect("queued");
     eventually("the stranger's failed TLS handshakes", || {
         s.stats(NodeId(2)).expect("link").connect_failures >= 2
     })

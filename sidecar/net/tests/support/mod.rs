@@ -71,6 +71,14 @@ pub fn config(id: u64) -> TransportConfig {
 
 /// Starts members `1..=n` on fresh ports.
 pub async fn cluster(n: usize) -> (Roster, Vec<(Transport, mpsc::Receiver<Inbound>)>) {
+    cluster_with(n, |_| {}).await
+}
+
+/// [`cluster`], with `adjust` applied to every member's configuration.
+pub async fn cluster_with(
+    n: usize,
+    adjust: impl Fn(&mut TransportConfig),
+) -> (Roster, Vec<(Transport, mpsc::Receiver<Inbound>)>) {
     let mut listeners = Vec::new();
     for _ in 0..n {
         listeners.push(listener().await);
@@ -82,7 +90,9 @@ pub async fn cluster(n: usize) -> (Roster, Vec<(Transport, mpsc::Receiver<Inboun
     let roster = roster(&addrs);
     let mut nodes = Vec::new();
     for (i, l) in listeners.into_iter().enumerate() {
-        let node = Transport::start(config(i as u64 + 1), roster.clone(), l)
+        let mut c = config(i as u64 + 1);
+        adjust(&mut c);
+        let node = Transport::start(c, roster.clone(), l)
             .await
             .expect("start a transport");
         nodes.push(node);
