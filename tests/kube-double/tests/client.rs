@@ -129,6 +129,60 @@ async fn objects_are_kept_with_resource_versions_and_refusals_are_statuses() -> 
     Ok(())
 }
 
+/// What client-go's leader election (and its port in `bench/src/lease.rs`) relies on: a
+/// Lease is created once, and a PUT carrying a resourceVersion that is no longer current
+/// is refused, so two candidates cannot both take an expired Lease.
+#[tokio::test]
+async fn leases_take_optimistic_writes_as_leader_election_makes_them() -> anyhow::Result<()> {
+    let (double, client) = client().await?;
+    let leases: Api<Lease> = Api::namespaced(client, "ns");
+    let lease = |holder: &str| -> anyhow::Result<Lease> {
+        Ok(serde_json::from_value(json!({
+            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+            "metadata": {"name": "election"},
+            "spec": {"holderIdentity": holder, "leaseDurationSeconds": 15,
+                "renewTime": "2026-01-01T00:00:01.250000Z", "leaseTransitions": 0},
+        }))?)
+    };
+    let created = leases.create(&PostParams::default(), &lease("a")?).await?;
+    let second = leases.create(&PostParams::default(), &lease("b")?).await;
+    assert!(
+        matches!(second, Err(kube::Error::Api(s)) if s.code == 409 && s.reason == "AlreadyExists")
+    );
+    let spec = created.spec.clone().unwrap_or_default();
+    assert_eq!(
+        spec.renew_time.map(|t| t.0.to_string()).as_deref(),
+        Some("2026-01-01T00:00:01.25Z"),
+        "micro-times keep their fraction"
+    );
+
+    // Two candidates read the same version; the first write wins, the second is refused.
+    let read = leases.get("election").await?;
+    let mut b = read.clone();
+    let mut c = read;
+    b.spec.get_or_insert_default().holder_identity = Some("b".to_owned());
+    c.spec.get_or_insert_default().holder_identity = Some("c".to_owned());
+    let won = leases
+        .replace("election", &PostParams::default(), &b)
+        .await?;
+    assert_ne!(won.resource_version(), created.resource_version());
+    let lost = leases.replace("election", &PostParams::default(), &c).await;
+    assert!(matches!(lost, Err(kube::Error::Api(s)) if s.code == 409 && s.reason == "Conflict"));
+    let now = leases.get("election").await?;
+    assert_eq!(
+        now.spec.and_then(|s| s.holder_identity).as_deref(),
+        Some("b")
+    );
+    let counts = double.requests();
+    assert_eq!(
+        counts.get("update", "leases.coordination.k8s.io"),
+        2,
+        "the refused PUT is counted too"
+    );
+    assert_eq!(counts.get("create", "leases.coordination.k8s.io"), 2);
+    Ok(())
+}
+
 #[tokio::test]
 async fn status_is_a_subresource() -> anyhow::Result<()> {
     let (_double, client) = client().await?;
