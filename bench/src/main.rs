@@ -4,11 +4,16 @@
 //!
 //! ```text
 //! cargo run --release -p parliament-bench -- [--quick] [--write docs/benchmarks.md]
-//!     [--only hierarchy,raft,footprint,wall] [--sizes 9,27,81,243,729]
+//!     [--only hierarchy,raft,footprint,wall,failover,apiload] [--sizes 9,27,81,243,729]
+//! parliament-bench run …   # one Parliament member, as `parliament run …` (part 4 spawns these)
 //! ```
 
+mod api_load;
 mod doc;
+mod failover;
 mod footprint;
+mod lease;
+mod member;
 mod raft;
 mod sim;
 mod stats;
@@ -39,7 +44,17 @@ struct Args {
     sizes: Option<Vec<usize>>,
 }
 
-const USAGE: &str = "usage: parliament-bench [--quick] [--write docs/benchmarks.md] [--only hierarchy,raft,footprint,wall] [--sizes 9,27,...]";
+/// The parts, in the order they run.
+const PARTS: [&str; 6] = [
+    "hierarchy",
+    "raft",
+    "footprint",
+    "wall",
+    "failover",
+    "apiload",
+];
+
+const USAGE: &str = "usage: parliament-bench [--quick] [--write docs/benchmarks.md] [--only hierarchy,raft,footprint,wall,failover,apiload] [--sizes 9,27,...]\n       parliament-bench run ARGS   (one member, as `parliament run ARGS`)";
 
 fn parse_args(argv: &[String]) -> anyhow::Result<Option<Args>> {
     let mut args = Args::default();
@@ -56,12 +71,8 @@ fn parse_args(argv: &[String]) -> anyhow::Result<Option<Args>> {
                     .next()
                     .map(|p| p.split(',').map(str::to_owned).collect())
                     .unwrap_or_default();
-                if parts.is_empty()
-                    || parts
-                        .iter()
-                        .any(|p| !["hierarchy", "raft", "footprint", "wall"].contains(&p.as_str()))
-                {
-                    bail!("--only takes a list of hierarchy, raft, footprint, wall");
+                if parts.is_empty() || parts.iter().any(|p| !PARTS.contains(&p.as_str())) {
+                    bail!("--only takes a list of {}", PARTS.join(", "));
                 }
                 args.only = Some(parts);
             }
@@ -168,8 +179,10 @@ fn machine() -> String {
 
 fn main() -> anyhow::Result<()> {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.first().map(String::as_str) == Some(footprint::CHILD_FLAG) {
-        return footprint::child(&argv[1..]);
+    match argv.first().map(String::as_str) {
+        Some(footprint::CHILD_FLAG) => return footprint::child(&argv[1..]),
+        Some(member::COMMAND) => return member::run(&argv),
+        _ => {}
     }
     let Some(args) = parse_args(&argv)? else {
         return Ok(());
@@ -259,6 +272,31 @@ fn main() -> anyhow::Result<()> {
         parts.push(("wall", s));
     }
 
+    if args.wants("failover") {
+        let plan = failover::FailoverPlan::new(args.quick);
+        eprintln!(
+            "--- 4. failover: Parliament member processes ({} trials of each kill), then client-go Lease election ({} trials at once)",
+            plan.trials, plan.lease_trials
+        );
+        let s = stamp.clone() + &failover::part(&plan);
+        println!("{s}");
+        parts.push(("failover", s));
+    }
+
+    if args.wants("apiload") {
+        let plan = api_load::ApiLoadPlan::new(args.quick);
+        eprintln!(
+            "--- 5. API-server load: pods {:?}, {} s warm-up, {} s steady, {} s failover, all runs at once",
+            plan.sizes,
+            plan.windows.warmup.as_secs(),
+            plan.windows.steady.as_secs(),
+            plan.windows.failover.as_secs()
+        );
+        let s = stamp.clone() + &api_load::part(&plan);
+        println!("{s}");
+        parts.push(("apiload", s));
+    }
+
     eprintln!("--- done in {:.0} wall s", started.elapsed().as_secs_f64());
     if let Some(path) = &args.write {
         doc::write(path, &parts)?;
@@ -287,6 +325,14 @@ mod tests {
             "cargo run --release -p parliament-bench -- --quick --only raft,footprint --write docs/benchmarks.md"
         );
         assert!(a.wants("raft") && !a.wants("hierarchy"));
+        let b = parse_args(&argv("--only failover,apiload"))
+            .unwrap()
+            .unwrap();
+        assert!(b.wants("failover") && b.wants("apiload") && !b.wants("wall"));
+        assert!(
+            Args::default().wants("apiload"),
+            "every part without --only"
+        );
         assert!(parse_args(&argv("--only disk")).is_err());
         assert!(parse_args(&argv("--sizes 0")).is_err());
         assert!(parse_args(&argv("--help")).unwrap().is_none());
