@@ -4,7 +4,7 @@
 //!
 //! Triggers: every Parliament change; changes of the roster ConfigMaps it owns; Pod changes,
 //! mapped to the Parliaments whose selector matches the pod or whose label it carries; Node
-//! changes, mapped to the Parliaments with pods on the node. Pods and Nodes are also kept in
+//! changes, mapped to the Parliaments with pods on the node. The Pod and Node watches also feed
 //! reflector stores, so a reconciliation reads them without calling the API server; only
 //! the roster ConfigMap is read fresh (member ids must never be assigned from a stale roster).
 //!
@@ -49,24 +49,21 @@ pub async fn run(client: Client, settings: Settings) {
         ),
     };
 
-    // Caches of pods and nodes that reconciliations read.
+    // Caches of pods and nodes that reconciliations read. Each cache is fed by the same
+    // watch that triggers reconciliations: a reflector updates its store before it passes
+    // the event on, so a reconciliation a pod change triggers always sees that change.
+    // (With a second watch for the trigger, the trigger can overtake the cache, and the
+    // reconciliation plans from the state before the change; nothing triggers again until
+    // the resync.) This is why the operator enables kube's `unstable-runtime` feature:
+    // `watches_stream` sits behind it.
     let (pods, pod_writer) = reflector::store::<Pod>();
     let (nodes, node_writer) = reflector::store::<Node>();
-    let pod_feed = reflector(
-        pod_writer,
-        watcher(pods_api.clone(), watcher::Config::default()),
-    )
-    .default_backoff()
-    .for_each(|_| futures::future::ready(()));
-    let node_feed = reflector(
-        node_writer,
-        watcher(nodes_api.clone(), watcher::Config::default()),
-    )
-    .default_backoff()
-    .for_each(|_| futures::future::ready(()));
-    let feeds = tokio::spawn(async move {
-        tokio::join!(pod_feed, node_feed);
-    });
+    let pod_feed = reflector(pod_writer, watcher(pods_api, watcher::Config::default()))
+        .default_backoff()
+        .touched_objects();
+    let node_feed = reflector(node_writer, watcher(nodes_api, watcher::Config::default()))
+        .default_backoff()
+        .touched_objects();
 
     let controller = Controller::new(parliaments, watcher::Config::default());
     let store = controller.store();
@@ -81,8 +78,8 @@ pub async fn run(client: Client, settings: Settings) {
     let context = Arc::new(Context::new(client, pods, nodes, settings.clone()));
     let mut controller = controller
         .owns(config_maps, watcher::Config::default().labels(PARLIAMENT))
-        .watches(pods_api, watcher::Config::default(), pod_map)
-        .watches(nodes_api, watcher::Config::default(), node_map);
+        .watches_stream(pod_feed, pod_map)
+        .watches_stream(node_feed, node_map);
     if settings.shutdown_on_signal {
         controller = controller.shutdown_on_signal();
     }
@@ -100,5 +97,4 @@ pub async fn run(client: Client, settings: Settings) {
             futures::future::ready(())
         })
         .await;
-    feeds.abort();
 }
