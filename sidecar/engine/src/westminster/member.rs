@@ -34,6 +34,12 @@ mod image;
 /// every submission is a Commons entry.
 const STANDING_SLACK: u16 = 500;
 
+/// How many members of a district a seat message goes to while the seat's host is
+/// unknown (docs/protocol.md §9.2 rule 5): more than one, so one member cut off does not
+/// lose the message, and few, so founding a Commons of √N seats costs O(N) streams, not
+/// O(N^1.5).
+const SEAT_PROBES: usize = 3;
+
 /// Something that happened at this member, for the shell to act on after persisting.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -249,6 +255,9 @@ pub struct Member {
     newest_incarnation: BTreeMap<DistrictId, Term>,
     /// The member last seen hosting each seat.
     hosts: BTreeMap<DistrictId, NodeId>,
+    /// Per district whose host is unknown, where the next seat message's probes start in
+    /// its members (rule 5).
+    probes: BTreeMap<DistrictId, usize>,
     /// Global reads confirmed by the seat at a Commons index, waiting for the global
     /// store to apply through it.
     global_reads: Vec<(ReadId, LogIndex)>,
@@ -427,6 +436,7 @@ impl Member {
             last_seat_persist: None,
             newest_incarnation: BTreeMap::new(),
             hosts: BTreeMap::new(),
+            probes: BTreeMap::new(),
             global_reads: Vec::new(),
             sessions: Sessions::new(config.sessions),
             tickets: TicketLog::default(),
@@ -2425,20 +2435,46 @@ impl Member {
     }
 
     /// The members to send a seat message for `district` to: the last host seen; while
-    /// none is known, every member of the district (each non-host forwards once to its
-    /// leader), so that the host hears this member directly, learns it as the host of
-    /// this seat, and answers it directly (docs/protocol.md §9.2 rule 5). Sending to one
-    /// fixed member instead would make that member a relay both ways for good, and
-    /// cutting it off would cut the seat off from the Commons.
-    fn route_seat(&self, district: DistrictId) -> Vec<NodeId> {
+    /// none is known, [`SEAT_PROBES`] members of the district (each non-host forwards once
+    /// to its leader), the next ones in the district at each message, its bootstrap
+    /// representative first (docs/protocol.md §9.2 rule 5). The rotation reaches the host
+    /// directly within a few messages, so it learns this member as the host of its seat
+    /// and answers directly, and no member becomes a relay for good (cutting a fixed relay
+    /// off would cut the seat off from the Commons). Sending to every member instead
+    /// learns at the first message, but at N members in √N districts each of √N seats
+    /// would contact about N members while the Commons is founded.
+    fn route_seat(&mut self, district: DistrictId) -> Vec<NodeId> {
         if let Some(host) = self.known_host(district) {
+            self.probes.remove(&district);
             return vec![host];
         }
-        self.config
-            .roster
-            .district(district)
-            .map(|d| d.members.iter().copied().collect())
-            .unwrap_or_default()
+        let Some(d) = self.config.roster.district(district) else {
+            return Vec::new();
+        };
+        let order: Vec<NodeId> = d
+            .bootstrap_representative
+            .filter(|b| d.members.contains(b))
+            .into_iter()
+            .chain(
+                d.members
+                    .iter()
+                    .copied()
+                    .filter(|m| Some(*m) != d.bootstrap_representative),
+            )
+            .collect();
+        if order.is_empty() {
+            return Vec::new();
+        }
+        let start = self.probes.entry(district).or_default();
+        let first = *start % order.len();
+        *start = (first + SEAT_PROBES) % order.len();
+        order
+            .iter()
+            .cycle()
+            .skip(first)
+            .take(SEAT_PROBES.min(order.len()))
+            .copied()
+            .collect()
     }
 
     /// Starts or stops hosting the seat (rules 2 and 3).

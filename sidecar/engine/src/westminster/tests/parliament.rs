@@ -25,6 +25,8 @@ pub(super) struct Parliament {
     pub sessions: SessionConfig,
     /// Applied to every member's configuration at each start.
     pub configure: fn(&mut MemberConfig),
+    /// The most members one seat message was sent to, in one `Ready`, since the last reset.
+    pub most_copies: usize,
 }
 
 /// `districts` districts of `size` members; member ids are `10 * d + k`.
@@ -75,6 +77,7 @@ impl Parliament {
             delivered: 0,
             sessions,
             configure,
+            most_copies: 0,
         };
         for id in roster.members() {
             p.disks.insert(id, Persisted::default());
@@ -137,6 +140,22 @@ impl Parliament {
             );
             disk.entries.retain(|e| e.index > taken.meta.index);
             disk.snapshot = Some(taken);
+        }
+        let direct_seat_messages: Vec<_> = ready
+            .messages
+            .iter()
+            .filter_map(|(_, env)| match env {
+                Envelope::Commons {
+                    forwarded: false,
+                    message,
+                    ..
+                } => Some(message),
+                _ => None,
+            })
+            .collect();
+        for m in &direct_seat_messages {
+            let copies = direct_seat_messages.iter().filter(|o| *o == m).count();
+            self.most_copies = self.most_copies.max(copies);
         }
         for (to, env) in ready.messages {
             self.queue.push_back((id, to, env));

@@ -243,3 +243,43 @@ fn a_prime_minister_cut_from_its_district_but_not_the_commons_steps_aside() {
         );
     }
 }
+
+#[test]
+fn a_seat_message_for_an_unknown_host_goes_to_a_few_members_until_the_host_answers() {
+    // Districts of 9: sending to every member while a host is unknown would make 9 copies.
+    let mut p = Parliament::new(3, 9);
+    p.elect_prime_minister();
+    assert!(
+        (2..=3).contains(&p.most_copies),
+        "while the hosts were unknown, seat messages went to a few members each, not to all \
+         nine: at most {} copies",
+        p.most_copies
+    );
+    p.most_copies = 0;
+    p.global_put("k", "v");
+    p.run_for(2_000);
+    assert_eq!(
+        p.most_copies, 1,
+        "once each host has answered directly, a seat message goes to its host alone"
+    );
+}
+
+#[test]
+fn seats_find_their_hosts_past_members_cut_off() {
+    // The first members of each district, where the probes start, are cut off for good:
+    // the probes move on to the others, so the Commons still forms and commits.
+    let mut p = Parliament::new(3, 9);
+    let ids: Vec<NodeId> = p.members.keys().copied().collect();
+    for id in ids.iter().filter(|id| id.0 % 10 <= 3) {
+        p.cut.insert(*id);
+    }
+    p.global_put("k", "v");
+    p.run_for(3_000);
+    for id in ids.iter().filter(|id| !p.cut.contains(id)) {
+        assert_eq!(
+            p.global_value(*id, "k").as_deref(),
+            Some(&b"v"[..]),
+            "member {id} has the global write"
+        );
+    }
+}
