@@ -111,8 +111,11 @@ impl InProcess {
             roster.districts.push(district);
         }
         let directory = Arc::new(Directory::new(CLUSTER, &roster).context("the roster")?);
-        let mut nodes = Vec::with_capacity(members);
-        for (i, port) in ports.into_iter().enumerate() {
+        // All at once, as a StatefulSet with parallel pod management starts its pods:
+        // started one after another, 729 members take seconds to come up, and the early
+        // ones stand for election again and again in districts still half empty, each
+        // time contacting every district peer (a stream each, held for the idle timeout).
+        let starts = ports.into_iter().enumerate().map(|(i, port)| {
             let id = i as u64 + 1;
             let options = NodeOptions {
                 directory: Arc::clone(&directory),
@@ -124,10 +127,29 @@ impl InProcess {
                 request_timeout: REQUEST_TIMEOUT,
                 tick: TICK,
             };
-            let node = Node::start(options, Arc::new(Metrics::new()))
-                .await
-                .with_context(|| format!("starting member {id} on port {port}"))?;
-            nodes.push(node);
+            async move {
+                Node::start(options, Arc::new(Metrics::new()))
+                    .await
+                    .with_context(|| format!("starting member {id} on port {port}"))
+            }
+        });
+        let mut nodes = Vec::with_capacity(members);
+        let mut failed = None;
+        for started in futures::future::join_all(starts).await {
+            match started {
+                Ok(node) => nodes.push(node),
+                Err(e) => failed = failed.or(Some(e)),
+            }
+        }
+        if let Some(e) = failed {
+            InProcess {
+                handles: nodes.iter().map(|n| n.handle.clone()).collect(),
+                nodes,
+                districts,
+            }
+            .stop()
+            .await;
+            return Err(e);
         }
         let handles = nodes.iter().map(|n| n.handle.clone()).collect();
         Ok(InProcess {
@@ -196,6 +218,23 @@ impl InProcess {
     }
 
     fn why_not(&self, topology: Topology, bound: Duration) -> String {
+        let (mut ends, mut failed) = (0, 0);
+        for h in &self.handles {
+            for (_, s) in h.peer_stats().peers() {
+                ends += s.streams;
+                failed += s.connect_failures;
+            }
+        }
+        let open = super::process::with_reserve(super::process::open_descriptors)
+            .map_or_else(|| "unknown".to_owned(), |d| d.to_string());
+        let transport = format!(
+            "; by then {} peer streams were up, {failed} dials had failed, and {open} descriptors were open",
+            ends / 2
+        );
+        self.why_not_roles(topology, bound) + &transport
+    }
+
+    fn why_not_roles(&self, topology: Topology, bound: Duration) -> String {
         let views: Vec<_> = self
             .handles
             .iter()

@@ -15,6 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::time::Instant;
 
+use super::process::{open_descriptors, with_reserve};
 use crate::raft::cpu_time::process_cpu;
 use crate::wall::cluster::{InProcess, REQUEST_TIMEOUT, Topology, district_name};
 use crate::wall::traffic::{Sent, Traffic};
@@ -84,6 +85,12 @@ pub struct WallReport {
     pub idle_cores: Option<f64>,
     /// The leader at the window's end was not the one at its start.
     pub leader_changed: bool,
+    /// Peer streams up at the window's end, in all.
+    pub streams: usize,
+    /// The most peer streams one member held at the window's end.
+    pub max_member_streams: usize,
+    /// Open file descriptors of the whole process at the window's end.
+    pub descriptors: Option<usize>,
 }
 
 impl WallReport {
@@ -146,6 +153,7 @@ fn data_dir() -> anyhow::Result<tempfile::TempDir> {
 
 async fn measure(opts: &RunOptions, data: &std::path::Path) -> anyhow::Result<WallReport> {
     let started = Instant::now();
+    super::process::hold_reserve();
     let cluster = InProcess::start(opts.members, opts.districts, opts.settings, data).await?;
     let outcome = drive(opts, &cluster, started).await;
     cluster.stop().await;
@@ -159,13 +167,13 @@ async fn drive(
 ) -> anyhow::Result<WallReport> {
     let first = cluster.convene(opts.topology, opts.convene_bound).await?;
     let convened = started.elapsed();
-    let rss_mib = crate::footprint::status_kib("VmRSS")
+    let rss_mib = with_reserve(|| crate::footprint::status_kib("VmRSS"))
         .ok()
         .map(|k| k as f64 / 1024.0);
-    let (idle_at, idle_cpu) = (Instant::now(), process_cpu());
+    let (idle_at, idle_cpu) = (Instant::now(), with_reserve(process_cpu));
     tokio::time::sleep(IDLE).await;
     let idle_cores = idle_cpu
-        .zip(process_cpu())
+        .zip(with_reserve(process_cpu))
         .map(|(a, b)| b.saturating_sub(a).as_secs_f64() / idle_at.elapsed().as_secs_f64());
     let handles: Arc<Vec<NodeHandle>> = Arc::new(cluster.handles().to_vec());
     let stop = Arc::new(AtomicBool::new(false));
@@ -204,6 +212,9 @@ async fn drive(
         rss_mib,
         idle_cores,
         leader_changed: leader_after != Some(leader),
+        streams: after.streams().0,
+        max_member_streams: after.streams().1,
+        descriptors: with_reserve(open_descriptors),
         ..WallReport::default()
     };
     for c in clients {
@@ -241,7 +252,7 @@ async fn drive(
 /// members' links takes a while).
 fn reading(handles: &[NodeHandle]) -> (Instant, Traffic, Option<Duration>) {
     let a = Instant::now();
-    let cpu = process_cpu();
+    let cpu = with_reserve(process_cpu);
     let traffic = Traffic::read(handles);
     let b = Instant::now();
     (a + (b - a) / 2, traffic, cpu)

@@ -15,6 +15,8 @@ struct Link {
     frames: u64,
     bytes: u64,
     dropped: u64,
+    /// Streams up with that peer at the reading.
+    streams: usize,
 }
 
 /// Every member's links, read once.
@@ -54,6 +56,7 @@ impl Traffic {
                             frames: s.sent_frames,
                             bytes: s.sent_bytes,
                             dropped: s.dropped_overflow,
+                            streams: s.streams,
                         };
                         (peer, link)
                     })
@@ -62,6 +65,19 @@ impl Traffic {
             })
             .collect();
         Traffic { by_member }
+    }
+
+    /// Streams up at this reading: in all (each has its two ends in this process, so
+    /// half the ends counted), and the most one member held.
+    #[must_use]
+    pub fn streams(&self) -> (usize, usize) {
+        let per_member: Vec<usize> = self
+            .by_member
+            .values()
+            .map(|links| links.values().map(|l| l.streams).sum())
+            .collect();
+        let ends: usize = per_member.iter().sum();
+        (ends / 2, per_member.into_iter().max().unwrap_or(0))
     }
 
     /// Each member's sends between `earlier` and this reading.
@@ -118,6 +134,7 @@ mod tests {
             frames: messages.div_ceil(2),
             bytes,
             dropped: 0,
+            streams: 1,
         }
     }
 
@@ -135,5 +152,8 @@ mod tests {
         // A member first seen after the window opened counts from zero.
         assert_eq!(w[&NodeId(2)].messages, 3);
         assert_eq!(w[&NodeId(2)].peers, 1);
+        // Member 1 holds two stream ends, member 2 one: three ends of (in one process)
+        // one whole stream and half of another, which rounds down.
+        assert_eq!(after.streams(), (1, 2));
     }
 }
