@@ -217,6 +217,25 @@ impl InProcess {
         }
     }
 
+    /// A member's id, district and role, as the progress log names it.
+    #[must_use]
+    pub fn describe(&self, id: NodeId) -> String {
+        let Some(h) = self
+            .handles
+            .iter()
+            .find(|h| h.roles().borrow().member == id)
+        else {
+            return format!("member {id}");
+        };
+        let roles = h.roles();
+        let v = roles.borrow();
+        format!(
+            "member {id} of district {}, {}",
+            v.district,
+            v.member_role().label()
+        )
+    }
+
     fn why_not(&self, topology: Topology, bound: Duration) -> String {
         let (mut ends, mut failed) = (0, 0);
         for h in &self.handles {
@@ -225,7 +244,7 @@ impl InProcess {
                 failed += s.connect_failures;
             }
         }
-        let open = super::process::with_reserve(super::process::open_descriptors)
+        let open = super::process::open_descriptors()
             .map_or_else(|| "unknown".to_owned(), |d| d.to_string());
         let transport = format!(
             "; by then {} peer streams were up, {failed} dials had failed, and {open} descriptors were open",

@@ -15,8 +15,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::time::Instant;
 
-use super::process::{open_descriptors, with_reserve};
-use crate::raft::cpu_time::process_cpu;
+use super::process::{Proc, open_descriptors};
 use crate::wall::cluster::{InProcess, REQUEST_TIMEOUT, Topology, district_name};
 use crate::wall::traffic::{Sent, Traffic};
 
@@ -89,6 +88,8 @@ pub struct WallReport {
     pub streams: usize,
     /// The most peer streams one member held at the window's end.
     pub max_member_streams: usize,
+    /// Who held the most streams at the window's end: its id and roles (for the log).
+    pub busiest: String,
     /// Open file descriptors of the whole process at the window's end.
     pub descriptors: Option<usize>,
 }
@@ -153,9 +154,9 @@ fn data_dir() -> anyhow::Result<tempfile::TempDir> {
 
 async fn measure(opts: &RunOptions, data: &std::path::Path) -> anyhow::Result<WallReport> {
     let started = Instant::now();
-    super::process::hold_reserve();
+    let proc = Proc::open();
     let cluster = InProcess::start(opts.members, opts.districts, opts.settings, data).await?;
-    let outcome = drive(opts, &cluster, started).await;
+    let outcome = drive(opts, &cluster, proc.as_ref(), started).await;
     cluster.stop().await;
     outcome
 }
@@ -163,17 +164,17 @@ async fn measure(opts: &RunOptions, data: &std::path::Path) -> anyhow::Result<Wa
 async fn drive(
     opts: &RunOptions,
     cluster: &InProcess,
+    proc: Option<&Proc>,
     started: Instant,
 ) -> anyhow::Result<WallReport> {
+    let cpu = || proc.and_then(Proc::cpu);
     let first = cluster.convene(opts.topology, opts.convene_bound).await?;
     let convened = started.elapsed();
-    let rss_mib = with_reserve(|| crate::footprint::status_kib("VmRSS"))
-        .ok()
-        .map(|k| k as f64 / 1024.0);
-    let (idle_at, idle_cpu) = (Instant::now(), with_reserve(process_cpu));
+    let rss_mib = proc.and_then(Proc::rss_mib);
+    let (idle_at, idle_cpu) = (Instant::now(), cpu());
     tokio::time::sleep(IDLE).await;
     let idle_cores = idle_cpu
-        .zip(with_reserve(process_cpu))
+        .zip(cpu())
         .map(|(a, b)| b.saturating_sub(a).as_secs_f64() / idle_at.elapsed().as_secs_f64());
     let handles: Arc<Vec<NodeHandle>> = Arc::new(cluster.handles().to_vec());
     let stop = Arc::new(AtomicBool::new(false));
@@ -198,10 +199,10 @@ async fn drive(
         .collect();
     tokio::time::sleep(opts.warmup).await;
 
-    let (t0, before, cpu0) = reading(&handles);
+    let (t0, before, cpu0) = reading(&handles, proc);
     let leader = cluster.leader(opts.topology).unwrap_or(first);
     tokio::time::sleep(opts.window).await;
-    let (t1, after, cpu1) = reading(&handles);
+    let (t1, after, cpu1) = reading(&handles, proc);
     let leader_after = cluster.leader(opts.topology);
     stop.store(true, Ordering::Relaxed);
 
@@ -214,7 +215,10 @@ async fn drive(
         leader_changed: leader_after != Some(leader),
         streams: after.streams().0,
         max_member_streams: after.streams().1,
-        descriptors: with_reserve(open_descriptors),
+        busiest: after.busiest().map_or_else(String::new, |(id, n)| {
+            format!("{} ({n} streams)", cluster.describe(id))
+        }),
+        descriptors: open_descriptors(),
         ..WallReport::default()
     };
     for c in clients {
@@ -250,9 +254,9 @@ async fn drive(
 
 /// The counters and CPU time now, stamped with the middle of the reading (reading 729
 /// members' links takes a while).
-fn reading(handles: &[NodeHandle]) -> (Instant, Traffic, Option<Duration>) {
+fn reading(handles: &[NodeHandle], proc: Option<&Proc>) -> (Instant, Traffic, Option<Duration>) {
     let a = Instant::now();
-    let cpu = with_reserve(process_cpu);
+    let cpu = proc.and_then(Proc::cpu);
     let traffic = Traffic::read(handles);
     let b = Instant::now();
     (a + (b - a) / 2, traffic, cpu)

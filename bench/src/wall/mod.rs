@@ -201,13 +201,14 @@ pub fn hierarchy_vs_flat(plan: &WallPlan, settings: Settings) -> Vec<SizeResult>
                 match load::run(&opts) {
                     Ok(r) => {
                         eprintln!(
-                            "  {:<10} N={members} run {}: convened in {:.1} s, {} commits in {:.1} s, {:.1} CPU s",
+                            "  {:<10} N={members} run {}: convened in {:.1} s, {} commits in {:.1} s, {:.1} CPU s; most streams: {}",
                             topology.name(),
                             run + 1,
                             r.convened.as_secs_f64(),
                             r.commits(),
                             r.window.as_secs_f64(),
-                            r.cpu.map_or(f64::NAN, |c| c.as_secs_f64())
+                            r.cpu.map_or(f64::NAN, |c| c.as_secs_f64()),
+                            r.busiest
                         );
                         match topology {
                             Topology::Parliament => pair.0 = Some(r),

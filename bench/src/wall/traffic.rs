@@ -71,13 +71,21 @@ impl Traffic {
     /// half the ends counted), and the most one member held.
     #[must_use]
     pub fn streams(&self) -> (usize, usize) {
-        let per_member: Vec<usize> = self
-            .by_member
-            .values()
-            .map(|links| links.values().map(|l| l.streams).sum())
-            .collect();
-        let ends: usize = per_member.iter().sum();
-        (ends / 2, per_member.into_iter().max().unwrap_or(0))
+        let ends: usize = self.per_member_streams().map(|(_, n)| n).sum();
+        (ends / 2, self.busiest().map_or(0, |(_, n)| n))
+    }
+
+    /// The member that held the most streams at this reading, and how many.
+    #[must_use]
+    pub fn busiest(&self) -> Option<(NodeId, usize)> {
+        self.per_member_streams()
+            .max_by_key(|(id, n)| (*n, std::cmp::Reverse(*id)))
+    }
+
+    fn per_member_streams(&self) -> impl Iterator<Item = (NodeId, usize)> + '_ {
+        self.by_member
+            .iter()
+            .map(|(id, links)| (*id, links.values().map(|l| l.streams).sum()))
     }
 
     /// Each member's sends between `earlier` and this reading.
