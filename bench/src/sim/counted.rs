@@ -147,6 +147,7 @@ mod tests {
         let commons = Envelope::Commons {
             incarnation: Term(1),
             forwarded: false,
+            origin: None,
             message: append(vec![entry]),
         }
         .wire_size();

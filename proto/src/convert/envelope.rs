@@ -19,11 +19,13 @@ impl From<&Envelope> for peer::Envelope {
             Envelope::Commons {
                 incarnation,
                 forwarded,
+                origin,
                 message,
             } => Kind::Commons(peer::CommonsMessage {
                 incarnation: incarnation.get(),
                 forwarded: *forwarded,
                 message: Some(message.into()),
+                origin: origin.map(|o| o.0),
             }),
             Envelope::Session(m) => Kind::Session(m.into()),
         };
@@ -46,6 +48,7 @@ impl TryFrom<peer::Envelope> for Envelope {
             Kind::Commons(c) => Envelope::Commons {
                 incarnation: Term(c.incarnation),
                 forwarded: c.forwarded,
+                origin: c.origin.map(NodeId),
                 message: Message::try_from(required(c.message, "CommonsMessage", "message")?)?,
             },
             Kind::Session(m) => Envelope::Session(SessionMessage::try_from(m)?),

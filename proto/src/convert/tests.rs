@@ -406,13 +406,18 @@ fn session_message() -> impl Strategy<Value = SessionMessage> {
 fn envelope() -> impl Strategy<Value = Envelope> {
     prop_oneof![
         message().prop_map(Envelope::District),
-        (any::<u64>(), any::<bool>(), message()).prop_map(|(inc, forwarded, message)| {
-            Envelope::Commons {
+        (
+            any::<u64>(),
+            any::<bool>(),
+            proptest::option::of(any::<u64>()),
+            message()
+        )
+            .prop_map(|(inc, forwarded, origin, message)| Envelope::Commons {
                 incarnation: Term(inc),
                 forwarded,
+                origin: origin.map(NodeId),
                 message,
-            }
-        }),
+            }),
         session_message().prop_map(Envelope::Session),
     ]
 }
@@ -579,11 +584,13 @@ fn every_envelope() -> Vec<Envelope> {
         Envelope::Commons {
             incarnation: Term(4),
             forwarded: false,
+            origin: None,
             message: seat_message.clone(),
         },
         Envelope::Commons {
             incarnation: Term(4),
             forwarded: true,
+            origin: Some(NodeId(7)),
             message: seat_message,
         },
         Envelope::Session(SessionMessage::Submit {
@@ -712,6 +719,7 @@ fn malformed_envelopes_are_errors_naming_the_field() {
                 kind: Some(Kind::Commons(peer::CommonsMessage {
                     incarnation: 1,
                     forwarded: false,
+                    origin: None,
                     message: None,
                 })),
             },
@@ -723,6 +731,7 @@ fn malformed_envelopes_are_errors_naming_the_field() {
                 kind: Some(Kind::Commons(peer::CommonsMessage {
                     incarnation: 1,
                     forwarded: true,
+                    origin: None,
                     message: Some(wire(None)),
                 })),
             },
@@ -804,6 +813,7 @@ fn malformed_envelopes_are_errors_naming_the_field() {
                 kind: Some(Kind::Commons(peer::CommonsMessage {
                     incarnation: 1,
                     forwarded: false,
+                    origin: None,
                     message: Some(append_of(3, vec![noop(4), noop(6)])),
                 })),
             },

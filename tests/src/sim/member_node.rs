@@ -384,11 +384,13 @@ impl Digest for Envelope {
             Envelope::Commons {
                 incarnation,
                 forwarded,
+                origin,
                 message,
             } => {
                 h.write_str("commons");
                 incarnation.digest(h);
                 h.write_u64(u64::from(*forwarded));
+                h.write_u64(origin.map_or(0, |o| o.0 + 1));
                 message.digest(h);
             }
             Envelope::Session(m) => {

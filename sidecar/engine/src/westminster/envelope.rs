@@ -3,7 +3,7 @@
 //! session messages carrying global writes to the Prime Minister.
 
 use crate::engine::Message;
-use crate::types::Term;
+use crate::types::{NodeId, Term};
 use crate::westminster::SessionMessage;
 
 /// A message between members.
@@ -19,6 +19,11 @@ pub enum Envelope {
         /// Set when a member that does not host the addressed seat passed it on to its
         /// district leader; a forwarded message is never forwarded again.
         forwarded: bool,
+        /// On a forwarded message, the member the forwarder had it from: the sending
+        /// seat's host (docs/protocol.md §9.2 rule 5). It teaches the addressed host where
+        /// to answer, though it did not hear the sender directly. A routing hint only: a
+        /// wrong one costs a forward, never safety.
+        origin: Option<NodeId>,
         /// The seat-to-seat message.
         message: Message,
     },

@@ -255,9 +255,9 @@ pub struct Member {
     newest_incarnation: BTreeMap<DistrictId, Term>,
     /// The member last seen hosting each seat.
     hosts: BTreeMap<DistrictId, NodeId>,
-    /// Per district whose host is unknown, where the next seat message's probes start in
-    /// its members (rule 5).
-    probes: BTreeMap<DistrictId, usize>,
+    /// Per district whose host is unknown, where the probes start in its members, and
+    /// since when they have started there (rule 5).
+    probes: BTreeMap<DistrictId, (usize, Time)>,
     /// Global reads confirmed by the seat at a Commons index, waiting for the global
     /// store to apply through it.
     global_reads: Vec<(ReadId, LogIndex)>,
@@ -946,8 +946,9 @@ impl Member {
             Envelope::Commons {
                 incarnation,
                 forwarded,
+                origin,
                 message,
-            } => self.receive_commons(from, incarnation, forwarded, message),
+            } => self.receive_commons(from, incarnation, (forwarded, origin), message),
             Envelope::Session(m) => {
                 self.receive_session(from, m);
                 Ok(())
@@ -961,7 +962,7 @@ impl Member {
         &mut self,
         from: NodeId,
         incarnation: Term,
-        forwarded: bool,
+        (forwarded, origin): (bool, Option<NodeId>),
         message: Message,
     ) -> Result<(), Rejected> {
         if message.group != COMMONS {
@@ -977,8 +978,11 @@ impl Member {
             return Ok(());
         }
         *newest = incarnation;
-        if !forwarded && self.config.roster.district_of(from) == Some(sender) {
-            self.hosts.insert(sender, from);
+        // Who hosts the sending seat: the sender of a direct message, or the member a
+        // forwarder had it from (rule 5).
+        let host = if forwarded { origin } else { Some(from) };
+        if let Some(host) = host.filter(|h| self.config.roster.district_of(*h) == Some(sender)) {
+            self.hosts.insert(sender, host);
         }
         if message.to != self.district.seat() {
             return Err(Rejected::Misaddressed(message.to));
@@ -1012,6 +1016,7 @@ impl Member {
                 Envelope::Commons {
                     incarnation,
                     forwarded: true,
+                    origin: Some(from),
                     message,
                 },
             ));
@@ -2372,6 +2377,7 @@ impl Member {
                         Envelope::Commons {
                             incarnation,
                             forwarded: false,
+                            origin: None,
                             message: m.clone(),
                         },
                     ));
@@ -2422,6 +2428,12 @@ impl Member {
             .or_else(|| d.members.iter().next().copied())
     }
 
+    /// Where this member sends `district`'s seat messages now, for tests.
+    #[cfg(test)]
+    pub(crate) fn known_host_of(&self, district: DistrictId) -> Option<NodeId> {
+        self.known_host(district)
+    }
+
     /// The last host seen of `district`'s seat, while the roster still places it in that
     /// district. A host that left the roster is gone for good: it forwards nothing, and
     /// the seat's new host may be heard only through forwards, which do not teach who
@@ -2435,14 +2447,17 @@ impl Member {
     }
 
     /// The members to send a seat message for `district` to: the last host seen; while
-    /// none is known, [`SEAT_PROBES`] members of the district (each non-host forwards once
-    /// to its leader), the next ones in the district at each message, its bootstrap
-    /// representative first (docs/protocol.md §9.2 rule 5). The rotation reaches the host
-    /// directly within a few messages, so it learns this member as the host of its seat
-    /// and answers directly, and no member becomes a relay for good (cutting a fixed relay
-    /// off would cut the seat off from the Commons). Sending to every member instead
-    /// learns at the first message, but at N members in √N districts each of √N seats
-    /// would contact about N members while the Commons is founded.
+    /// none is known, [`SEAT_PROBES`] members of the district, its bootstrap representative
+    /// first, moving on to the next ones once per Commons minimum election timeout
+    /// (docs/protocol.md §9.2 rule 5). Each probe that does not host the seat forwards the
+    /// message once to its district leader, naming this member as the origin, so the host
+    /// learns where to answer from the first forward and this member learns the host from
+    /// the answer. The probes move on so that no member relays for good (cutting a fixed
+    /// relay off would cut the seat off from the Commons), and only once per timeout so
+    /// that, while a district has no leader yet, a seat contacts three of its members per
+    /// timeout rather than three per message: with N members in √N districts, a Commons
+    /// founded while districts still elect would otherwise contact about N members per
+    /// seat (as sending to every member did).
     fn route_seat(&mut self, district: DistrictId) -> Vec<NodeId> {
         if let Some(host) = self.known_host(district) {
             self.probes.remove(&district);
@@ -2465,13 +2480,17 @@ impl Member {
         if order.is_empty() {
             return Vec::new();
         }
-        let start = self.probes.entry(district).or_default();
-        let first = *start % order.len();
-        *start = (first + SEAT_PROBES) % order.len();
+        let (now, dwell) = (self.now, self.config.commons.election_timeout_min);
+        let (start, since) = self.probes.entry(district).or_insert((0, now));
+        if now >= *since + dwell {
+            *start += SEAT_PROBES;
+            *since = now;
+        }
+        *start %= order.len();
         order
             .iter()
             .cycle()
-            .skip(first)
+            .skip(*start)
             .take(SEAT_PROBES.min(order.len()))
             .copied()
             .collect()

@@ -139,11 +139,13 @@ pub fn envelope(from: u64, to: u64, seq: u64) -> Envelope {
         1 => Envelope::Commons {
             incarnation: Term(seq),
             forwarded: false,
+            origin: None,
             message: msg(0, from, to, seq),
         },
         2 => Envelope::Commons {
             incarnation: Term(seq),
             forwarded: true,
+            origin: Some(NodeId(from)),
             message: msg(0, from, to, seq),
         },
         3 => Envelope::Session(SessionMessage::Submit {

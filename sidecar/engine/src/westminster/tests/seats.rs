@@ -283,3 +283,46 @@ fn seats_find_their_hosts_past_members_cut_off() {
         );
     }
 }
+
+#[test]
+fn a_forward_teaches_the_addressed_host_the_origin_it_names() {
+    use crate::engine::{Message, MessageBody};
+    use crate::types::Term;
+    use crate::westminster::{DistrictId, Envelope};
+
+    let mut p = Parliament::new(2, 9);
+    p.elect_prime_minister();
+    let reps = p.representatives();
+    let host = reps[&DistrictId(0)][0];
+    let forwarder = *p
+        .roster
+        .district(DistrictId(0))
+        .unwrap()
+        .members
+        .iter()
+        .find(|m| **m != host)
+        .unwrap();
+    let far = DistrictId(1);
+    let forwarded = |origin: NodeId| Envelope::Commons {
+        incarnation: Term(u64::MAX >> 1),
+        forwarded: true,
+        origin: Some(origin),
+        message: Message {
+            group: COMMONS,
+            from: far.seat(),
+            to: DistrictId(0).seat(),
+            term: Term(0),
+            body: MessageBody::PreVoteResponse { granted: false },
+        },
+    };
+    // An origin outside the sending seat's district teaches nothing.
+    let before = p.member(host).known_host_of(far);
+    let now = p.now;
+    let _ = p.member(host).step(now, forwarder, forwarded(NodeId(3)));
+    assert_eq!(p.member(host).known_host_of(far), before);
+    // One inside it becomes the route, though the host never heard it directly.
+    let named = NodeId(19);
+    assert_ne!(before, Some(named));
+    let _ = p.member(host).step(now, forwarder, forwarded(named));
+    assert_eq!(p.member(host).known_host_of(far), Some(named));
+}
