@@ -174,7 +174,23 @@ fn machine() -> String {
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
-    format!("{date} on {cores} cores of {cpu} (shared with other work)")
+    // What else ran is unknown; the load average says how busy the machine was.
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| load_average(&l).map(str::to_owned))
+        .map_or_else(
+            || "load average unknown".to_owned(),
+            |l| format!("load average {l} at the start"),
+        );
+    format!("{date} on {cores} cores of {cpu} ({load})")
+}
+
+/// The 1-minute load average of a `/proc/loadavg` line.
+fn load_average(loadavg: &str) -> Option<&str> {
+    loadavg
+        .split_whitespace()
+        .next()
+        .filter(|l| l.parse::<f64>().is_ok())
 }
 
 fn main() -> anyhow::Result<()> {
@@ -311,6 +327,14 @@ mod tests {
 
     fn argv(s: &str) -> Vec<String> {
         s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn the_stamp_carries_the_load_average() {
+        assert_eq!(load_average("1.06 2.35 2.77 2/400 1234\n"), Some("1.06"));
+        assert_eq!(load_average("garbage"), None);
+        assert_eq!(load_average(""), None);
+        assert!(machine().contains("load average"), "{}", machine());
     }
 
     #[test]
