@@ -5,7 +5,9 @@
 //! ```text
 //! cargo run --release -p parliament-bench -- [--quick] [--write docs/benchmarks.md]
 //!     [--only hierarchy,raft,footprint,wall,failover,apiload] [--sizes 9,27,81,243,729]
-//! parliament-bench run …   # one Parliament member, as `parliament run …` (part 4 spawns these)
+//!     [--spread 243,729|none] [--per-process 27]
+//! parliament-bench run …     # one Parliament member, as `parliament run …` (part 4 spawns these)
+//! parliament-bench wall-host # some of part 7's members, steered on stdin (part 7 spawns these)
 //! ```
 
 mod api_load;
@@ -42,6 +44,10 @@ struct Args {
     write: Option<String>,
     only: Option<Vec<String>>,
     sizes: Option<Vec<usize>>,
+    /// Part 7's sizes across host processes; empty: none.
+    spread: Option<Vec<usize>>,
+    /// Part 7's members per host process.
+    per_process: Option<usize>,
 }
 
 /// The parts, in the order they run.
@@ -54,7 +60,17 @@ const PARTS: [&str; 6] = [
     "apiload",
 ];
 
-const USAGE: &str = "usage: parliament-bench [--quick] [--write docs/benchmarks.md] [--only hierarchy,raft,footprint,wall,failover,apiload] [--sizes 9,27,...]\n       parliament-bench run ARGS   (one member, as `parliament run ARGS`)";
+const USAGE: &str = "usage: parliament-bench [--quick] [--write docs/benchmarks.md] [--only hierarchy,raft,footprint,wall,failover,apiload] [--sizes 9,27,...] [--spread 243,729|none] [--per-process 27]\n       parliament-bench run ARGS   (one member, as `parliament run ARGS`)\n       parliament-bench wall-host  (some of part 7's members, steered on stdin)";
+
+/// `9,27,81`: member counts, each at least 1.
+fn member_counts(list: &str) -> Option<Vec<usize>> {
+    let sizes = list
+        .split(',')
+        .map(str::parse)
+        .collect::<Result<Vec<usize>, _>>()
+        .ok()?;
+    (!sizes.is_empty() && sizes.iter().all(|&s| s >= 1)).then_some(sizes)
+}
 
 fn parse_args(argv: &[String]) -> anyhow::Result<Option<Args>> {
     let mut args = Args::default();
@@ -76,15 +92,21 @@ fn parse_args(argv: &[String]) -> anyhow::Result<Option<Args>> {
                 }
                 args.only = Some(parts);
             }
-            "--sizes" => match it.next().map(|p| {
-                p.split(',')
-                    .map(str::parse)
-                    .collect::<Result<Vec<usize>, _>>()
-            }) {
-                Some(Ok(sizes)) if !sizes.is_empty() && sizes.iter().all(|&s| s >= 1) => {
-                    args.sizes = Some(sizes);
-                }
+            "--sizes" => match it.next().map(|p| member_counts(p)) {
+                Some(Some(sizes)) => args.sizes = Some(sizes),
                 _ => bail!("--sizes takes member counts, such as 9,27,81"),
+            },
+            "--spread" => match it.next().map(String::as_str) {
+                Some("none") => args.spread = Some(Vec::new()),
+                Some(p) => match member_counts(p) {
+                    Some(sizes) => args.spread = Some(sizes),
+                    None => bail!("--spread takes member counts, such as 243,729, or none"),
+                },
+                None => bail!("--spread takes member counts, such as 243,729, or none"),
+            },
+            "--per-process" => match it.next().and_then(|p| p.parse::<usize>().ok()) {
+                Some(n) if n >= 1 => args.per_process = Some(n),
+                _ => bail!("--per-process takes a member count, such as 27"),
             },
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -115,6 +137,17 @@ impl Args {
         if let Some(s) = &self.sizes {
             let sizes: Vec<String> = s.iter().map(ToString::to_string).collect();
             let _ = write!(c, " --sizes {}", sizes.join(","));
+        }
+        if let Some(s) = &self.spread {
+            let sizes: Vec<String> = s.iter().map(ToString::to_string).collect();
+            if sizes.is_empty() {
+                c.push_str(" --spread none");
+            } else {
+                let _ = write!(c, " --spread {}", sizes.join(","));
+            }
+        }
+        if let Some(n) = self.per_process {
+            let _ = write!(c, " --per-process {n}");
         }
         if let Some(w) = &self.write {
             let _ = write!(c, " --write {w}");
@@ -198,6 +231,7 @@ fn main() -> anyhow::Result<()> {
     match argv.first().map(String::as_str) {
         Some(footprint::CHILD_FLAG) => return footprint::child(&argv[1..]),
         Some(member::COMMAND) => return member::run(&argv),
+        Some(wall::host::COMMAND) => return wall::host::run(),
         _ => {}
     }
     let Some(args) = parse_args(&argv)? else {
@@ -278,10 +312,16 @@ fn main() -> anyhow::Result<()> {
     }
 
     if args.wants("wall") {
-        let plan = wall::WallPlan::new(args.quick, args.sizes.as_deref());
+        let mut plan = wall::WallPlan::new(args.quick, args.sizes.as_deref());
+        if let Some(s) = &args.spread {
+            plan.spread.clone_from(s);
+        }
+        if let Some(n) = args.per_process {
+            plan.per_process = n;
+        }
         eprintln!(
-            "--- 7. hierarchy vs flat (wall time, in-process members): sizes {:?}, {} run(s)",
-            plan.sizes, plan.runs
+            "--- 7. hierarchy vs flat (wall time): sizes {:?} in one process, {:?} over host processes of {} members, {} run(s)",
+            plan.sizes, plan.spread, plan.per_process, plan.runs
         );
         let s = stamp.clone() + &wall::part(&plan);
         println!("{s}");

@@ -3,7 +3,6 @@
 //! port on 127.0.0.1; the clients call the members' handles directly, as the sidecar's
 //! client API does.
 
-use std::collections::BTreeSet;
 use std::net::TcpListener;
 use std::path::Path;
 use std::sync::Arc;
@@ -12,15 +11,16 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use parliament::directory::Directory;
 use parliament::metrics::Metrics;
-use parliament::node::{MemberRole, Node, NodeHandle, NodeOptions, Settings};
+use parliament::node::{Node, NodeHandle, NodeOptions, Settings};
 use parliament_crds::{Roster, RosterDistrict, RosterMember};
 use parliament_engine::NodeId;
-use parliament_engine::engine::Role;
 use parliament_tests::sim::parliament::ParliamentOptions;
 use tokio::time::Instant;
 
+use super::seen::{self, Links, Seen};
+
 /// The two ways the same members are arranged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Topology {
     /// About √N districts; clients write global scope at random members.
     Parliament,
@@ -64,76 +64,93 @@ pub struct InProcess {
     districts: usize,
 }
 
+/// The roster of `members` members in `districts` districts (sized as the simulator's
+/// `ParliamentOptions::spread`), members numbered from 1 in district order, each with a
+/// peer port on 127.0.0.1 that is free now.
+///
+/// # Errors
+/// Not enough free ports.
+pub fn roster(members: usize, districts: usize) -> anyhow::Result<Roster> {
+    let ports = free_ports(members)?;
+    let mut next = 1u64;
+    // Field by field only where needed: the published roster grows fields (founders)
+    // whose defaults are what a new parliament has.
+    let mut roster = Roster {
+        revision: 1,
+        generation: 1,
+        ..Roster::default()
+    };
+    for (d, size) in ParliamentOptions::spread(districts, members)
+        .into_iter()
+        .enumerate()
+    {
+        let name = district_name(d);
+        let mut district = RosterDistrict {
+            name: name.clone(),
+            ..RosterDistrict::default()
+        };
+        for _ in 0..size {
+            let port = ports[(next - 1) as usize];
+            district.members.push(RosterMember {
+                id: next,
+                pod: format!("m{next}"),
+                uid: format!("bench-{next}"),
+                district: name.clone(),
+                ip: Some("127.0.0.1".to_owned()),
+                dns: None,
+                peer_address: Some(format!("127.0.0.1:{port}")),
+                api_address: None,
+            });
+            next += 1;
+        }
+        roster.districts.push(district);
+    }
+    Ok(roster)
+}
+
 impl InProcess {
-    /// Starts `members` members in `districts` districts (sized as the simulator's
-    /// `ParliamentOptions::spread`), ledgers under `data`, each on a free port.
+    /// Starts the members of `roster` whose ids `run` admits, each listening on its
+    /// roster peer address, ledgers under `data`.
     ///
     /// # Errors
-    /// No free ports, or a member could not start.
+    /// The roster does not make a directory, or a member could not start.
     pub async fn start(
-        members: usize,
-        districts: usize,
+        roster: &Roster,
+        run: impl Fn(u64) -> bool,
         settings: Settings,
         data: &Path,
     ) -> anyhow::Result<InProcess> {
-        let ports = free_ports(members)?;
-        let mut next = 1u64;
-        // Field by field only where needed: the published roster grows fields (founders)
-        // whose defaults are what a new parliament has.
-        let mut roster = Roster {
-            revision: 1,
-            generation: 1,
-            ..Roster::default()
-        };
-        for (d, size) in ParliamentOptions::spread(districts, members)
-            .into_iter()
-            .enumerate()
-        {
-            let name = district_name(d);
-            let mut district = RosterDistrict {
-                name: name.clone(),
-                ..RosterDistrict::default()
-            };
-            for _ in 0..size {
-                let port = ports[(next - 1) as usize];
-                district.members.push(RosterMember {
-                    id: next,
-                    pod: format!("m{next}"),
-                    uid: format!("bench-{next}"),
-                    district: name.clone(),
-                    ip: Some("127.0.0.1".to_owned()),
-                    dns: None,
-                    peer_address: Some(format!("127.0.0.1:{port}")),
-                    api_address: None,
-                });
-                next += 1;
-            }
-            roster.districts.push(district);
-        }
-        let directory = Arc::new(Directory::new(CLUSTER, &roster).context("the roster")?);
+        let directory = Arc::new(Directory::new(CLUSTER, roster).context("the roster")?);
+        let districts = roster.districts.len();
+        let members: Vec<(u64, String)> = roster
+            .districts
+            .iter()
+            .flat_map(|d| &d.members)
+            .filter(|m| run(m.id))
+            .map(|m| (m.id, m.peer_address.clone().unwrap_or_default()))
+            .collect();
         // All at once, as a StatefulSet with parallel pod management starts its pods:
         // started one after another, 729 members take seconds to come up, and the early
         // ones stand for election again and again in districts still half empty, each
         // time contacting every district peer (a stream each, held for the idle timeout).
-        let starts = ports.into_iter().enumerate().map(|(i, port)| {
-            let id = i as u64 + 1;
+        let starts = members.into_iter().map(|(id, address)| {
             let options = NodeOptions {
                 directory: Arc::clone(&directory),
                 member: NodeId(id),
                 data_dir: data.join(format!("m{id}")),
                 settings,
                 tls: None,
-                peer_listen: Some(format!("127.0.0.1:{port}")),
+                peer_listen: Some(address.clone()),
                 request_timeout: REQUEST_TIMEOUT,
                 tick: TICK,
             };
             async move {
                 Node::start(options, Arc::new(Metrics::new()))
                     .await
-                    .with_context(|| format!("starting member {id} on port {port}"))
+                    .with_context(|| format!("starting member {id} on {address}"))
             }
         });
-        let mut nodes = Vec::with_capacity(members);
+        let mut nodes = Vec::new();
         let mut failed = None;
         for started in futures::future::join_all(starts).await {
             match started {
@@ -165,39 +182,16 @@ impl InProcess {
         &self.handles
     }
 
-    /// The member that leads the writes of `topology`: the Prime Minister once every
-    /// district's seat is hosted, or the flat group's leader once it has committed in its
-    /// term. The newest term wins when two members think they lead.
+    /// Every member's roles now, in id order.
+    #[must_use]
+    pub fn seen(&self) -> Vec<Seen> {
+        self.handles.iter().map(Seen::of).collect()
+    }
+
+    /// What [`seen::leader`] names among these members.
     #[must_use]
     pub fn leader(&self, topology: Topology) -> Option<NodeId> {
-        let mut hosted = BTreeSet::new();
-        let mut best: Option<(u64, NodeId)> = None;
-        for h in &self.handles {
-            let roles = h.roles();
-            let v = roles.borrow();
-            let term = match topology {
-                Topology::Parliament => {
-                    if v.seat.is_some() {
-                        hosted.insert(v.district);
-                    }
-                    match &v.seat {
-                        Some(s) if v.member_role() == MemberRole::PrimeMinister => Some(s.term.0),
-                        _ => None,
-                    }
-                }
-                Topology::Flat => (v.district_role == Role::Leader && v.district_commit.0 > 0)
-                    .then_some(v.district_term.0),
-            };
-            if let Some(t) = term
-                && best.is_none_or(|(bt, _)| t > bt)
-            {
-                best = Some((t, v.member));
-            }
-        }
-        if topology == Topology::Parliament && hosted.len() < self.districts {
-            return None;
-        }
-        best.map(|(_, id)| id)
+        seen::leader(&self.seen(), topology, self.districts)
     }
 
     /// Polls the members' roles until [`InProcess::leader`] names one; returns it.
@@ -211,7 +205,8 @@ impl InProcess {
                 return Ok(l);
             }
             if Instant::now() > until {
-                bail!("{}", self.why_not(topology, bound));
+                let roles = seen::why_not(&self.seen(), topology, self.districts, bound);
+                bail!("{roles}{}", self.links().describe());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -220,80 +215,23 @@ impl InProcess {
     /// A member's id, district and role, as the progress log names it.
     #[must_use]
     pub fn describe(&self, id: NodeId) -> String {
-        let Some(h) = self
-            .handles
-            .iter()
-            .find(|h| h.roles().borrow().member == id)
-        else {
-            return format!("member {id}");
-        };
-        let roles = h.roles();
-        let v = roles.borrow();
-        format!(
-            "member {id} of district {}, {}",
-            v.district,
-            v.member_role().label()
-        )
+        seen::describe(&self.seen(), id)
     }
 
-    fn why_not(&self, topology: Topology, bound: Duration) -> String {
-        let (mut ends, mut failed) = (0, 0);
+    /// Stream ends, failed dials and open descriptors of these members' process.
+    #[must_use]
+    pub fn links(&self) -> Links {
+        let mut links = Links {
+            descriptors: super::process::open_descriptors(),
+            ..Links::default()
+        };
         for h in &self.handles {
             for (_, s) in h.peer_stats().peers() {
-                ends += s.streams;
-                failed += s.connect_failures;
+                links.stream_ends += s.streams;
+                links.failed_dials += s.connect_failures;
             }
         }
-        let open = super::process::open_descriptors()
-            .map_or_else(|| "unknown".to_owned(), |d| d.to_string());
-        let transport = format!(
-            "; by then {} peer streams were up, {failed} dials had failed, and {open} descriptors were open",
-            ends / 2
-        );
-        self.why_not_roles(topology, bound) + &transport
-    }
-
-    fn why_not_roles(&self, topology: Topology, bound: Duration) -> String {
-        let views: Vec<_> = self
-            .handles
-            .iter()
-            .map(|h| h.roles().borrow().clone())
-            .collect();
-        let representatives: BTreeSet<_> = views
-            .iter()
-            .filter(|v| v.district_role == Role::Leader)
-            .map(|v| v.district)
-            .collect();
-        let hosted: BTreeSet<_> = views
-            .iter()
-            .filter(|v| v.seat.is_some())
-            .map(|v| v.district)
-            .collect();
-        match topology {
-            Topology::Parliament => format!(
-                "not convened within {} s: {} of {} districts had a representative, {} a hosted seat, and {} Prime Minister",
-                bound.as_secs(),
-                representatives.len(),
-                self.districts,
-                hosted.len(),
-                if views
-                    .iter()
-                    .any(|v| v.member_role() == MemberRole::PrimeMinister)
-                {
-                    "a"
-                } else {
-                    "no"
-                }
-            ),
-            Topology::Flat => format!(
-                "no leader that committed in its term within {} s ({} member(s) thought they led)",
-                bound.as_secs(),
-                views
-                    .iter()
-                    .filter(|v| v.district_role == Role::Leader)
-                    .count()
-            ),
-        }
+        links
     }
 
     /// Stops every member and waits (bounded) for their engine tasks.

@@ -3,6 +3,7 @@
 //! clients through a warm-up and then a window, and reads every member's transport
 //! counters at the window's ends ([`WallReport`]).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -16,8 +17,8 @@ use rand::{Rng, SeedableRng};
 use tokio::time::Instant;
 
 use super::process::{Proc, open_descriptors};
-use crate::wall::cluster::{InProcess, REQUEST_TIMEOUT, Topology, district_name};
-use crate::wall::traffic::{Sent, Traffic};
+use crate::wall::cluster::{InProcess, REQUEST_TIMEOUT, Topology, district_name, roster};
+use crate::wall::traffic::{Sent, Traffic, member_of};
 
 /// Worker threads of each run's runtime: the machine's two cores.
 pub const WORKERS: usize = 2;
@@ -107,6 +108,21 @@ impl WallReport {
         self.commits() as f64 / self.window.as_secs_f64().max(1e-9)
     }
 
+    /// Takes in what every member sent in the window, `leader` being the member that led
+    /// the writes at its start.
+    pub fn add_window(&mut self, window: &BTreeMap<NodeId, Sent>, leader: NodeId) {
+        if let Some(s) = window.get(&leader) {
+            self.leader = s.clone();
+        }
+        for s in window.values() {
+            self.total_messages += s.messages;
+            self.total_bytes += s.bytes;
+            self.max_fan_out = self.max_fan_out.max(s.peers);
+            self.max_sent = self.max_sent.max(s.messages);
+            self.dropped += s.dropped;
+        }
+    }
+
     /// `x` per commit (NaN when nothing committed).
     #[must_use]
     pub fn per_commit(&self, x: f64) -> f64 {
@@ -141,7 +157,7 @@ pub fn on_tmpfs() -> bool {
     std::path::Path::new("/dev/shm").is_dir()
 }
 
-fn data_dir() -> anyhow::Result<tempfile::TempDir> {
+pub(super) fn data_dir() -> anyhow::Result<tempfile::TempDir> {
     let mut b = tempfile::Builder::new();
     b.prefix("parliament-bench-wall-");
     if on_tmpfs() {
@@ -155,7 +171,8 @@ fn data_dir() -> anyhow::Result<tempfile::TempDir> {
 async fn measure(opts: &RunOptions, data: &std::path::Path) -> anyhow::Result<WallReport> {
     let started = Instant::now();
     let proc = Proc::open();
-    let cluster = InProcess::start(opts.members, opts.districts, opts.settings, data).await?;
+    let roster = roster(opts.members, opts.districts)?;
+    let cluster = InProcess::start(&roster, |_| true, opts.settings, data).await?;
     let outcome = drive(opts, &cluster, proc.as_ref(), started).await;
     cluster.stop().await;
     outcome
@@ -178,25 +195,17 @@ async fn drive(
         .map(|(a, b)| b.saturating_sub(a).as_secs_f64() / idle_at.elapsed().as_secs_f64());
     let handles: Arc<Vec<NodeHandle>> = Arc::new(cluster.handles().to_vec());
     let stop = Arc::new(AtomicBool::new(false));
-    let scope = match opts.topology {
-        Topology::Parliament => Scope::Global,
-        Topology::Flat => Scope::District(DistrictName::new(district_name(0))?),
-    };
-    let clients: Vec<_> = (0..opts.clients)
-        .map(|c| {
-            let client = Client {
-                id: c,
-                handles: Arc::clone(&handles),
-                topology: opts.topology,
-                scope: scope.clone(),
-                value_bytes: opts.value_bytes,
-                rng: StdRng::seed_from_u64(opts.seed ^ (u64::from(c) << 32)),
-                leader: Some(index_of(first)),
-                stop: Arc::clone(&stop),
-            };
-            tokio::spawn(client.run())
-        })
-        .collect();
+    let clients = spawn_clients(
+        &ClientPlan {
+            ids: (0..opts.clients).collect(),
+            topology: opts.topology,
+            seed: opts.seed,
+            value_bytes: opts.value_bytes,
+            leader: Some(first.0),
+        },
+        &handles,
+        &stop,
+    )?;
     tokio::time::sleep(opts.warmup).await;
 
     let (t0, before, cpu0) = reading(&handles, proc);
@@ -221,6 +230,74 @@ async fn drive(
         descriptors: open_descriptors(),
         ..WallReport::default()
     };
+    let (latencies, lost) = finish_clients(clients, t0, t1).await?;
+    report.latencies = latencies;
+    report.lost = lost;
+    report.add_window(&after.since(&before), leader);
+    Ok(report)
+}
+
+/// Which clients to start, at which members.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ClientPlan {
+    /// The clients' numbers: each writes its own key, and seeds its choice of member.
+    pub ids: Vec<u32>,
+    /// Parliament (global writes at random members) or flat (district writes at its leader).
+    pub topology: Topology,
+    /// Seeds the clients' choice of member.
+    pub seed: u64,
+    /// Bytes of each write's value.
+    pub value_bytes: usize,
+    /// The leader when the clients start (flat clients write there first).
+    pub leader: Option<u64>,
+}
+
+/// Starts the clients of `plan` at the members of `handles`; they run until `stop`.
+///
+/// # Errors
+/// The flat group's district name is invalid (a bug).
+pub fn spawn_clients(
+    plan: &ClientPlan,
+    handles: &Arc<Vec<NodeHandle>>,
+    stop: &Arc<AtomicBool>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<Tally>>> {
+    let scope = match plan.topology {
+        Topology::Parliament => Scope::Global,
+        Topology::Flat => Scope::District(DistrictName::new(district_name(0))?),
+    };
+    let leader = plan
+        .leader
+        .and_then(|l| handles.iter().position(|h| member_of(h).0 == l));
+    Ok(plan
+        .ids
+        .iter()
+        .map(|&c| {
+            let client = Client {
+                id: c,
+                handles: Arc::clone(handles),
+                topology: plan.topology,
+                scope: scope.clone(),
+                value_bytes: plan.value_bytes,
+                rng: StdRng::seed_from_u64(plan.seed ^ (u64::from(c) << 32)),
+                leader,
+                stop: Arc::clone(stop),
+            };
+            tokio::spawn(client.run())
+        })
+        .collect())
+}
+
+/// Waits for clients told to stop, and returns the latencies of the writes answered
+/// between `t0` and `t1`, and how many were refused or timed out between them.
+///
+/// # Errors
+/// A client did not stop within twice the request timeout, or its task failed.
+pub async fn finish_clients(
+    clients: Vec<tokio::task::JoinHandle<Tally>>,
+    t0: Instant,
+    t1: Instant,
+) -> anyhow::Result<(Vec<Duration>, u64)> {
+    let (mut latencies, mut lost) = (Vec::new(), 0);
     for c in clients {
         // A client finishes the write it has outstanding, which the member answers
         // within its request timeout.
@@ -229,32 +306,24 @@ async fn drive(
             .context("a client did not stop")?
             .context("a client task failed")?;
         let inside = |at: &Instant| *at >= t0 && *at <= t1;
-        report.latencies.extend(
+        latencies.extend(
             tally
                 .answered
                 .iter()
                 .filter(|(at, _)| inside(at))
                 .map(|(_, l)| *l),
         );
-        report.lost += tally.failed.iter().filter(|at| inside(at)).count() as u64;
+        lost += tally.failed.iter().filter(|at| inside(at)).count() as u64;
     }
-    let window = after.since(&before);
-    if let Some(s) = window.get(&leader) {
-        report.leader = s.clone();
-    }
-    for s in window.values() {
-        report.total_messages += s.messages;
-        report.total_bytes += s.bytes;
-        report.max_fan_out = report.max_fan_out.max(s.peers);
-        report.max_sent = report.max_sent.max(s.messages);
-        report.dropped += s.dropped;
-    }
-    Ok(report)
+    Ok((latencies, lost))
 }
 
 /// The counters and CPU time now, stamped with the middle of the reading (reading 729
 /// members' links takes a while).
-fn reading(handles: &[NodeHandle], proc: Option<&Proc>) -> (Instant, Traffic, Option<Duration>) {
+pub fn reading(
+    handles: &[NodeHandle],
+    proc: Option<&Proc>,
+) -> (Instant, Traffic, Option<Duration>) {
     let a = Instant::now();
     let cpu = proc.and_then(Proc::cpu);
     let traffic = Traffic::read(handles);
@@ -264,7 +333,7 @@ fn reading(handles: &[NodeHandle], proc: Option<&Proc>) -> (Instant, Traffic, Op
 
 /// What one client saw.
 #[derive(Debug, Default)]
-struct Tally {
+pub struct Tally {
     /// When each write was answered, and its latency.
     answered: Vec<(Instant, Duration)>,
     /// When each write was refused or timed out.
@@ -334,9 +403,4 @@ impl Client {
             }
         }
     }
-}
-
-/// Members are numbered from 1 in handle order.
-fn index_of(member: NodeId) -> usize {
-    usize::try_from(member.0).map_or(0, |i| i.saturating_sub(1))
 }

@@ -7,8 +7,11 @@
 //! back, in alternating order).
 
 mod cluster;
+pub mod host;
 mod load;
 mod process;
+mod seen;
+mod spread;
 mod traffic;
 
 use std::fmt::Write as _;
@@ -45,6 +48,24 @@ pub fn spec_settings() -> anyhow::Result<Settings> {
     Ok(parliament::settings::from_spec(&parliament.spec))
 }
 
+/// Members per host process when spread: a 729-member run in 27 hosts, each holding one
+/// member of every district (of a parliament) and, flat, well under the open-files limit.
+pub const PER_PROCESS: usize = 27;
+
+/// Where a run's members live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// All in this process, on one runtime.
+    InProcess,
+    /// In host processes (`program wall-host`) of up to `per_process` members each.
+    Spread {
+        /// This benchmark's binary.
+        program: std::path::PathBuf,
+        /// Members per host.
+        per_process: usize,
+    },
+}
+
 /// What part 7 runs.
 #[derive(Clone, Debug)]
 pub struct WallPlan {
@@ -62,6 +83,10 @@ pub struct WallPlan {
     pub value_bytes: usize,
     /// A topology that has not convened after this long is given up for its size.
     pub convene_bound: Duration,
+    /// Member counts run again with the members spread over host processes.
+    pub spread: Vec<usize>,
+    /// Members per host process.
+    pub per_process: usize,
 }
 
 impl WallPlan {
@@ -80,6 +105,8 @@ impl WallPlan {
             window: Duration::from_secs(if quick { 2 } else { 5 }),
             value_bytes: 64,
             convene_bound: Duration::from_secs(if quick { 60 } else { 120 }),
+            spread: if quick { vec![81] } else { vec![243, 729] },
+            per_process: PER_PROCESS,
         }
     }
 }
@@ -92,7 +119,7 @@ pub fn part(plan: &WallPlan) -> String {
         Ok(s) => s,
         Err(e) => return format!("Not measured: {e:#}\n"),
     };
-    let results = hierarchy_vs_flat(plan, settings);
+    let results = hierarchy_vs_flat(&plan.sizes, plan, settings, &Mode::InProcess);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -108,14 +135,43 @@ pub fn part(plan: &WallPlan) -> String {
             "the temporary folder's disk"
         },
     );
-    let _ = writeln!(s, "{}", figures_table(&results));
+    tables(&mut s, &results);
+    if plan.spread.is_empty() {
+        return s;
+    }
+    let _ = write!(
+        s,
+        "\n**Across processes.** The same runs with the members spread over host processes (`parliament-bench wall-host`) of at most {} members each, member i in host (i − 1) mod hosts, each host on a 1-worker tokio runtime; clients call the members' handles inside the hosts (Parliament: dealt over the hosts in turn, each writing at random members of its host; flat: all at the leader's host). CPU, memory and descriptors are summed over the hosts.\n\n",
+        plan.per_process
+    );
+    let spread = match std::env::current_exe() {
+        Ok(program) => hierarchy_vs_flat(
+            &plan.spread,
+            plan,
+            settings,
+            &Mode::Spread {
+                program,
+                per_process: plan.per_process,
+            },
+        ),
+        Err(e) => {
+            let _ = writeln!(s, "Not measured: this benchmark's own path: {e}");
+            return s;
+        }
+    };
+    tables(&mut s, &spread);
+    s
+}
+
+/// The figures table, the ratio table and the problems of `results`.
+fn tables(s: &mut String, results: &[SizeResult]) {
+    let _ = writeln!(s, "{}", figures_table(results));
     let _ = writeln!(
         s,
         "Parliament ÷ flat, per run pair (lower is better except throughput):\n\n{}",
-        ratio_table(&results)
+        ratio_table(results)
     );
-    s.push_str(&problems(&results));
-    s
+    s.push_str(&problems(results));
 }
 
 /// Both topologies' reports for one size, run by run.
@@ -160,9 +216,14 @@ impl SizeResult {
 /// convene in time (with too few descriptors, for one) is reported with the reason
 /// rather than left out.
 #[must_use]
-pub fn hierarchy_vs_flat(plan: &WallPlan, settings: Settings) -> Vec<SizeResult> {
+pub fn hierarchy_vs_flat(
+    sizes: &[usize],
+    plan: &WallPlan,
+    settings: Settings,
+    mode: &Mode,
+) -> Vec<SizeResult> {
     let mut out = Vec::new();
-    for &members in &plan.sizes {
+    for &members in sizes {
         let districts = districts_for(members);
         let mut result = SizeResult {
             members,
@@ -198,10 +259,25 @@ pub fn hierarchy_vs_flat(plan: &WallPlan, settings: Settings) -> Vec<SizeResult>
                     seed: run as u64 + 1,
                     settings,
                 };
-                match load::run(&opts) {
-                    Ok(r) => {
+                let outcome = match mode {
+                    Mode::InProcess => load::run(&opts).map(|r| (r, String::new())),
+                    Mode::Spread {
+                        program,
+                        per_process,
+                    } => spread::run(&opts, program, *per_process).map(|s| {
+                        let most = s
+                            .most_descriptors
+                            .map_or_else(|| "?".to_owned(), |d| d.to_string());
+                        (
+                            s.report,
+                            format!("; {} hosts, at most {most} descriptors in one", s.hosts),
+                        )
+                    }),
+                };
+                match outcome {
+                    Ok((r, hosts)) => {
                         eprintln!(
-                            "  {:<10} N={members} run {}: convened in {:.1} s, {} commits in {:.1} s, {:.1} CPU s; most streams: {}",
+                            "  {:<10} N={members} run {}: convened in {:.1} s, {} commits in {:.1} s, {:.1} CPU s; most streams: {}{hosts}",
                             topology.name(),
                             run + 1,
                             r.convened.as_secs_f64(),

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use parliament::node::NodeHandle;
 use parliament_engine::NodeId;
+use serde::{Deserialize, Serialize};
 
 /// One link's counters at one moment.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Link {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
     messages: u64,
     frames: u64,
     bytes: u64,
@@ -24,6 +25,9 @@ struct Link {
 pub struct Traffic {
     by_member: BTreeMap<NodeId, BTreeMap<NodeId, Link>>,
 }
+
+/// A reading as plain rows (member, then peer and link), as a host process sends it.
+pub type Rows = Vec<(u64, Vec<(u64, Link)>)>;
 
 /// What one member sent within a window.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -67,8 +71,30 @@ impl Traffic {
         Traffic { by_member }
     }
 
-    /// Streams up at this reading: in all (each has its two ends in this process, so
-    /// half the ends counted), and the most one member held.
+    /// This reading as [`Rows`].
+    #[must_use]
+    pub fn rows(&self) -> Rows {
+        self.by_member
+            .iter()
+            .map(|(m, links)| (m.0, links.iter().map(|(p, l)| (p.0, *l)).collect()))
+            .collect()
+    }
+
+    /// One reading of the members of several processes, from each one's [`Rows`].
+    #[must_use]
+    pub fn from_rows(parts: impl IntoIterator<Item = Rows>) -> Traffic {
+        let mut t = Traffic::default();
+        for (member, links) in parts.into_iter().flatten() {
+            t.by_member
+                .entry(NodeId(member))
+                .or_default()
+                .extend(links.into_iter().map(|(p, l)| (NodeId(p), l)));
+        }
+        t
+    }
+
+    /// Streams up at this reading: in all (each has both its ends at members read here,
+    /// so half the ends counted), and the most one member held.
     #[must_use]
     pub fn streams(&self) -> (usize, usize) {
         let ends: usize = self.per_member_streams().map(|(_, n)| n).sum();
@@ -163,5 +189,17 @@ mod tests {
         // Member 1 holds two stream ends, member 2 one: three ends of (in one process)
         // one whole stream and half of another, which rounds down.
         assert_eq!(after.streams(), (1, 2));
+    }
+
+    #[test]
+    fn readings_of_several_processes_merge_into_one() {
+        let one = reading(&[(1, 2, link(10, 1000))]);
+        let two = reading(&[(2, 1, link(7, 700)), (3, 1, link(1, 10))]);
+        let both = Traffic::from_rows([one.rows(), two.rows()]);
+        assert_eq!(both.rows().len(), 3);
+        assert_eq!(both.streams(), (1, 1));
+        let w = both.since(&Traffic::default());
+        assert_eq!(w[&NodeId(2)].bytes, 700);
+        assert_eq!(w[&NodeId(1)].messages, 10);
     }
 }
