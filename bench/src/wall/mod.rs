@@ -48,9 +48,11 @@ pub fn spec_settings() -> anyhow::Result<Settings> {
     Ok(parliament::settings::from_spec(&parliament.spec))
 }
 
-/// Members per host process when spread: a 729-member run in 27 hosts, each holding one
-/// member of every district (of a parliament) and, flat, well under the open-files limit.
-pub const PER_PROCESS: usize = 27;
+/// Members per host process when spread: 729 members in 81 hosts. With 27 per host, a
+/// flat group of 729 still filled each host's 20,000 descriptors while it tried to
+/// elect (530,000 open in all); at 9 per host it keeps below a third of the limit, so
+/// descriptors are not what stops it.
+pub const PER_PROCESS: usize = 9;
 
 /// Where a run's members live.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -211,7 +211,7 @@ mod tests {
         assert_eq!(leader(&seen, Topology::Flat, 1), Some(NodeId(2)));
         assert_eq!(
             describe(&seen, NodeId(2)),
-            format!("member 2 of district {}, member", DistrictId(0))
+            format!("member {} of district {}, member", NodeId(2), DistrictId(0))
         );
         let sum = Links {
             stream_ends: 4,

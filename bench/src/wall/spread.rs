@@ -303,8 +303,15 @@ fn drive(
                 hosts.districts,
                 opts.convene_bound,
             );
-            let links = hosts.reading()?.links;
-            bail!("{roles}{}", links.describe());
+            let r = hosts.reading()?;
+            let most = r
+                .most_descriptors
+                .map_or_else(|| "?".to_owned(), |d| d.to_string());
+            bail!(
+                "{roles}{} (at most {most} in one of {} hosts)",
+                r.links.describe(),
+                hosts.hosts.len()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     };
