@@ -23,7 +23,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::time::Instant;
 
 use super::cluster::InProcess;
-use super::load::{ClientPlan, Tally, finish_clients, reading, spawn_clients};
+use super::load::{ClientPlan, Tally, WORKERS, finish_clients, reading, spawn_clients};
 use super::process::Proc;
 use super::seen::{Links, Seen};
 use super::traffic::Rows;
@@ -92,14 +92,14 @@ pub enum Reply {
     Failed(String),
 }
 
-/// Runs a host on stdin and stdout until told to stop; its members on one tokio worker
-/// (the hosts of a run share the machine's cores).
+/// Runs a host on stdin and stdout until told to stop; its members on a runtime of
+/// [`WORKERS`] workers, as in one process.
 ///
 /// # Errors
 /// The first line is not a [`Start`], the members could not start, or stdout closed.
 pub fn run() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(WORKERS)
         .enable_all()
         .build()
         .context("the host's tokio runtime")?;

@@ -110,6 +110,46 @@ fn parse_open_files(limits: &str) -> Option<u64> {
         .ok()
 }
 
+/// The machine's available memory (`MemAvailable` of `/proc/meminfo`), MiB.
+#[must_use]
+pub fn memory_available_mib() -> Option<u64> {
+    parse_mem_available(&std::fs::read_to_string("/proc/meminfo").ok()?)
+}
+
+fn parse_mem_available(meminfo: &str) -> Option<u64> {
+    let kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+        .trim()
+        .strip_suffix("kB")?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / 1024)
+}
+
+/// How often, since boot, a listening socket's accept queue was full when a connection
+/// completed (`TcpExt: ListenOverflows` of `/proc/net/netstat`, this network namespace):
+/// the dialler's handshake is dropped and it retries or times out.
+#[must_use]
+pub fn listen_overflows() -> Option<u64> {
+    parse_tcp_ext(
+        &std::fs::read_to_string("/proc/net/netstat").ok()?,
+        "ListenOverflows",
+    )
+}
+
+/// One counter of `/proc/net/netstat`: a `TcpExt:` line of names, then one of values.
+fn parse_tcp_ext(netstat: &str, name: &str) -> Option<u64> {
+    let mut lines = netstat.lines().filter(|l| l.starts_with("TcpExt:"));
+    let names = lines.next()?.split_whitespace().skip(1);
+    let values = lines.next()?.split_whitespace().skip(1);
+    names
+        .zip(values)
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, v)| v.parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +163,19 @@ mod tests {
         assert_eq!(parse_open_files(unlimited), None);
         let open = open_descriptors().expect("/proc/self/fd");
         assert!(open >= 3, "stdin, stdout and stderr at least: {open}");
+    }
+
+    #[test]
+    fn memory_and_listen_overflows_are_read_by_name() {
+        let meminfo =
+            "MemTotal:       24683520 kB\nMemFree:        1000 kB\nMemAvailable:   2097152 kB\n";
+        assert_eq!(parse_mem_available(meminfo), Some(2048));
+        assert_eq!(parse_mem_available("MemTotal: 1 kB\n"), None);
+        let netstat = "TcpExt: SyncookiesSent ListenOverflows ListenDrops\nTcpExt: 0 42 43\nIpExt: InNoRoutes\nIpExt: 7\n";
+        assert_eq!(parse_tcp_ext(netstat, "ListenOverflows"), Some(42));
+        assert_eq!(parse_tcp_ext(netstat, "InNoRoutes"), None);
+        assert!(memory_available_mib().is_some_and(|m| m > 0));
+        assert!(listen_overflows().is_some());
     }
 
     #[test]

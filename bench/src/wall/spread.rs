@@ -17,6 +17,7 @@ use parliament_engine::NodeId;
 use super::cluster::{REQUEST_TIMEOUT, Topology, roster};
 use super::host::{self, Reply, Request, Start};
 use super::load::{ClientPlan, RunOptions, WallReport, data_dir};
+use super::process;
 use super::seen::{self, Links, Seen};
 use super::traffic::Traffic;
 
@@ -26,6 +27,9 @@ const START_BOUND: Duration = Duration::from_secs(120);
 const REPLY_BOUND: Duration = Duration::from_secs(60);
 /// See [`super::load`]: CPU time with no clients is read over this long.
 const IDLE: Duration = Duration::from_secs(1);
+/// A run is given up when the machine has less memory left than this, before the
+/// kernel's out-of-memory killer picks a process (the benchmark's own, as like as not).
+const MEMORY_FLOOR_MIB: u64 = 2_048;
 
 /// How many hosts `members` need at `per_process` members each.
 #[must_use]
@@ -292,11 +296,13 @@ fn drive(
         }
     }
     let until = Instant::now() + opts.convene_bound;
+    let (convening, overflows) = (Instant::now(), process::listen_overflows());
     let first = loop {
         if let Some(l) = hosts.leader(opts.topology)? {
             break l;
         }
-        if Instant::now() > until {
+        let low = process::memory_available_mib().filter(|m| *m < MEMORY_FLOOR_MIB);
+        if Instant::now() > until || low.is_some() {
             let roles = seen::why_not(
                 &hosts.seen()?,
                 opts.topology,
@@ -307,8 +313,26 @@ fn drive(
             let most = r
                 .most_descriptors
                 .map_or_else(|| "?".to_owned(), |d| d.to_string());
+            let overflowed =
+                overflows
+                    .zip(process::listen_overflows())
+                    .map_or_else(String::new, |(a, b)| {
+                        format!(
+                            "; the kernel counted {} listen-queue overflows",
+                            b.saturating_sub(a)
+                        )
+                    });
+            let memory = r
+                .rss_mib
+                .map_or_else(String::new, |m| format!("; the hosts held {:.0} MiB", m));
+            let given_up = low.map_or_else(String::new, |m| {
+                format!(
+                    " (given up after {:.0} s with {m} MiB of memory left)",
+                    convening.elapsed().as_secs_f64()
+                )
+            });
             bail!(
-                "{roles}{} (at most {most} in one of {} hosts)",
+                "{roles}{given_up}{} (at most {most} in one of {} hosts){overflowed}{memory}",
                 r.links.describe(),
                 hosts.hosts.len()
             );
