@@ -44,16 +44,7 @@ impl Proc {
     /// `VmRSS`, MiB.
     #[must_use]
     pub fn rss_mib(&self) -> Option<f64> {
-        let status = read_again(&self.status)?;
-        let kib: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))?
-            .trim()
-            .strip_suffix("kB")?
-            .trim()
-            .parse()
-            .ok()?;
-        Some(kib / 1024.0)
+        kib_field(&read_again(&self.status)?, "VmRSS:").map(|kib| kib as f64 / 1024.0)
     }
 }
 
@@ -117,15 +108,18 @@ pub fn memory_available_mib() -> Option<u64> {
 }
 
 fn parse_mem_available(meminfo: &str) -> Option<u64> {
-    let kib: u64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+    kib_field(meminfo, "MemAvailable:").map(|kib| kib / 1024)
+}
+
+/// The value of a `Key:   1234 kB` line, as `/proc/meminfo` and `/proc/<pid>/status` write them.
+fn kib_field(text: &str, key: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(key))?
         .trim()
         .strip_suffix("kB")?
         .trim()
         .parse()
-        .ok()?;
-    Some(kib / 1024)
+        .ok()
 }
 
 /// How often, since boot, a listening socket's accept queue was full when a connection

@@ -112,9 +112,10 @@ pub fn why_not(seen: &[Seen], topology: Topology, districts: usize, bound: Durat
             }
         ),
         Topology::Flat => format!(
-            "no leader that committed in its term within {} s ({} member(s) thought they led)",
+            "no leader that committed in its term within {} s ({} member(s) thought they led, and terms had reached {})",
             bound.as_secs(),
-            seen.iter().filter(|v| v.district_leader).count()
+            seen.iter().filter(|v| v.district_leader).count(),
+            seen.iter().map(|v| v.district_term).max().unwrap_or(0)
         ),
     }
 }
@@ -206,7 +207,12 @@ mod tests {
     fn a_flat_leader_counts_once_it_has_committed_in_its_term() {
         let mut seen = vec![row(1, 0), row(2, 0), row(3, 0)];
         seen[1].district_leader = true;
+        seen[2].district_term = 7;
         assert_eq!(leader(&seen, Topology::Flat, 1), None);
+        assert!(
+            why_not(&seen, Topology::Flat, 1, Duration::from_secs(9))
+                .ends_with("(1 member(s) thought they led, and terms had reached 7)")
+        );
         seen[1].district_commit = 1;
         assert_eq!(leader(&seen, Topology::Flat, 1), Some(NodeId(2)));
         assert_eq!(

@@ -303,12 +303,13 @@ fn drive(
         }
         let low = process::memory_available_mib().filter(|m| *m < MEMORY_FLOOR_MIB);
         if Instant::now() > until || low.is_some() {
-            let roles = seen::why_not(
-                &hosts.seen()?,
-                opts.topology,
-                hosts.districts,
-                opts.convene_bound,
-            );
+            // Given up early for memory, the message gives the time it had.
+            let had = if low.is_some() {
+                convening.elapsed()
+            } else {
+                opts.convene_bound
+            };
+            let roles = seen::why_not(&hosts.seen()?, opts.topology, hosts.districts, had);
             let r = hosts.reading()?;
             let most = r
                 .most_descriptors
