@@ -164,9 +164,15 @@ fn a_host_whose_member_cannot_start_says_why_and_exits_with_an_error() {
 }
 
 #[test]
-fn a_host_given_no_start_line_exits_with_an_error() {
+fn a_host_given_no_start_line_says_why_and_exits_with_an_error() {
     let mut host = Host::spawn();
-    writeln!(host.stdin, "not json").expect("stdin");
+    let reply = host.ask("not json");
+    assert!(
+        reply["Failed"]
+            .as_str()
+            .is_some_and(|w| w.contains("the start line")),
+        "{reply}"
+    );
     assert_ne!(host.exit_code(), Some(0));
 }
 

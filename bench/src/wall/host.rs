@@ -120,18 +120,7 @@ async fn serve() -> anyhow::Result<()> {
     let proc = Proc::open();
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let mut out = tokio::io::stdout();
-    let first = lines.next_line().await?.context("no start line")?;
-    let start: Start = serde_json::from_str(&first).context("the start line")?;
-    let settings = super::spec_settings()?;
-    let wanted: std::collections::BTreeSet<u64> = start.members.iter().copied().collect();
-    let cluster = match InProcess::start(
-        &start.roster,
-        |id| wanted.contains(&id),
-        settings,
-        &start.data,
-    )
-    .await
-    {
+    let cluster = match start(lines.next_line().await?).await {
         Ok(c) => c,
         Err(e) => {
             send(&mut out, &Reply::Failed(format!("{e:#}"))).await?;
@@ -160,6 +149,21 @@ async fn serve() -> anyhow::Result<()> {
     cluster.stop().await;
     send(&mut out, &Reply::Stopped).await.ok();
     outcome
+}
+
+/// Starts the members the start line names.
+async fn start(line: Option<String>) -> anyhow::Result<InProcess> {
+    let start: Start =
+        serde_json::from_str(&line.context("no start line")?).context("the start line")?;
+    let settings = super::spec_settings()?;
+    let wanted: std::collections::BTreeSet<u64> = start.members.iter().copied().collect();
+    InProcess::start(
+        &start.roster,
+        |id| wanted.contains(&id),
+        settings,
+        &start.data,
+    )
+    .await
 }
 
 async fn answer(

@@ -1,10 +1,12 @@
-//! Part 7 of the benchmark (docs/benchmarks.md §7): Parliament beside one flat group of the same engine in wall
-//! time, with the sidecar's real members (`parliament::node::Node`: engine task, ledger,
-//! gRPC peer transport) in this process over loopback ([`hierarchy_vs_flat`]). Flat is
-//! a parliament of one district of N members: its district group is one Raft group of N
-//! voters and its district writes go through exactly that group. Every figure is the
-//! median of the runs with min and max; ratios are per run (the two topologies back to
-//! back, in alternating order).
+//! Part 7 of the benchmark (docs/benchmarks.md §7): Parliament beside one flat group of
+//! the same engine in wall time, with the sidecar's real members (`parliament::node::Node`:
+//! engine task, ledger, gRPC peer transport) over loopback ([`hierarchy_vs_flat`]), all
+//! in this process ([`Mode::InProcess`]) or spread over host processes
+//! ([`Mode::Spread`], `host.rs` and `spread.rs`) for the sizes whose members need more
+//! descriptors than one process may open. Flat is a parliament of one district of N
+//! members: its district group is one Raft group of N voters and its district writes go
+//! through exactly that group. Every figure is the median of the runs with min and max;
+//! ratios are per run (the two topologies back to back, in alternating order).
 
 mod cluster;
 pub mod host;
